@@ -1,0 +1,150 @@
+"""CSR sponsorship of city health coverage: the Flask application factory."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask, flash, g, redirect, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from sponsorship.config import ROOT, Config
+from sponsorship.core.db import install_sqlite_hooks
+from sponsorship.core.errors import DomainError
+from sponsorship.core.formatting import register_filters
+from sponsorship.core.models import render_migration_item
+from sponsorship.core.http import local_path, page_url
+from sponsorship.extensions import babel, csrf, db, limiter, locale_selector, login_manager, migrate
+
+UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    overrides = overrides or {}
+    app = Flask(
+        __name__,
+        instance_path=overrides.get("INSTANCE_PATH"),  # default: <project>/instance
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.from_object(Config(Path(app.instance_path)))
+    app.config.update(overrides)
+    if app.config["TRUSTED_PROXIES"]:
+        n = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_hooks(app)
+    _register_errors(app)
+    register_filters(app)
+
+    from sponsorship.cli import register_cli
+
+    register_cli(app)
+    logging.getLogger("sponsorship").setLevel(logging.INFO)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True,
+                     compare_type=True, render_item=render_migration_item)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=locale_selector)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Silakan masuk untuk membuka halaman ini.")
+    login_manager.login_message_category = "warning"
+    login_manager.session_protection = "basic"
+
+    from sponsorship import models  # noqa: F401  (register every table on the metadata)
+    from sponsorship.auth.service import load_session_user
+
+    login_manager.user_loader(load_session_user)
+    with app.app_context():
+        install_sqlite_hooks(db.engine)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from sponsorship.audit.views import bp as audit_bp
+    from sponsorship.auth.views import admin_bp, bp as auth_bp
+    from sponsorship.dashboard.views import bp as dashboard_bp
+    from sponsorship.pledges.views import bp as pledges_bp
+    from sponsorship.portal.views import bp as portal_bp
+    from sponsorship.settings.views import bp as settings_bp
+    from sponsorship.sponsors.views import bp as sponsors_bp
+
+    for bp in (auth_bp, admin_bp, dashboard_bp, sponsors_bp, pledges_bp, audit_bp,
+               settings_bp, portal_bp):
+        app.register_blueprint(bp)
+    if app.config["BENCH_ROUTES"]:
+        from sponsorship.bench.views import bp as bench_bp
+
+        app.register_blueprint(bench_bp)
+
+
+def _register_hooks(app: Flask) -> None:
+    from sponsorship import navigation, policy
+
+    @app.before_request
+    def mark_write_requests():
+        # Write requests take SQLite's write lock at BEGIN (see core.db.write_intent).
+        g.write_request = request.method in UNSAFE_METHODS
+
+    @app.after_request
+    def security_headers(response):
+        h = response.headers
+        h.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+            "font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+            "frame-ancestors 'none'",
+        )
+        h.setdefault("X-Content-Type-Options", "nosniff")
+        h.setdefault("X-Frame-Options", "DENY")
+        h.setdefault("Referrer-Policy", "same-origin")
+        h.setdefault("Permissions-Policy", "camera=(self), geolocation=(), microphone=()")
+        if request.endpoint != "static" and "Cache-Control" not in h:
+            h["Cache-Control"] = "no-store"
+        return response
+
+    @app.context_processor
+    def inject_helpers():
+        from flask_babel import get_locale
+
+        return {"can": policy.can, "nav_items": navigation.items_for, "page_url": page_url,
+                "current_locale": str(get_locale() or "id")}
+
+
+def _register_errors(app: Flask) -> None:
+    def page(code: int, message=None):
+        return render_template("errors/error.html", code=code, message=message), code
+
+    for code in (400, 403, 404, 405, 413, 429, 500):
+        app.register_error_handler(code, lambda e, c=code: page(c))
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(e):
+        return page(400, _l("Formulir kedaluwarsa atau tidak sah. Muat ulang halaman dan coba lagi."))
+
+    @app.errorhandler(DomainError)
+    def domain_error(e: DomainError):
+        # Services raise; views that can show the message next to a field catch it first.
+        db.session.rollback()
+        back = local_path(request.referrer)
+        if request.method in UNSAFE_METHODS and back:
+            flash(str(e.message), "danger")
+            return redirect(back)
+        return page(e.status_code, e.message)
+
+    @app.route("/healthz")
+    def healthz():
+        try:
+            db.session.execute(db.text("SELECT 1"))
+        except Exception:  # noqa: BLE001 - any database failure means unhealthy
+            app.logger.exception("health check failed")
+            return {"status": "error", "database": "unreachable"}, 503
+        return {"status": "ok", "database": "ok"}

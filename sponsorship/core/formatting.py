@@ -1,0 +1,71 @@
+"""Rupiah, dates in WIB and words, registered as Jinja filters and usable in documents."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date as babel_format_date
+from babel.dates import format_datetime as babel_format_datetime
+from babel.numbers import format_currency
+from flask import has_request_context
+from flask_babel import get_locale
+from num2words import num2words
+
+WIB = ZoneInfo("Asia/Jakarta")
+
+
+def _locale() -> str:
+    return str(get_locale()) if has_request_context() else "id"
+
+
+def rupiah(amount: int | None) -> str:
+    """`Rp 210.000.000`: whole Rupiah, dot grouping, in every UI language."""
+    if amount is None:
+        return "–"
+    return format_currency(amount, "IDR", format="¤ #,##0", locale="id", currency_digits=False)
+
+
+def terbilang(amount: int) -> str:
+    """Amount in Indonesian words, as official documents write it: 'dua ratus sepuluh juta rupiah'."""
+    return f"{num2words(int(amount), lang='id')} rupiah"
+
+
+def tanggal(value: date | datetime | None, locale: str | None = None) -> str:
+    """`13 November 2025` (in the UI language)."""
+    if value is None:
+        return "–"
+    if isinstance(value, datetime):
+        value = value.astimezone(WIB).date()
+    return babel_format_date(value, "d MMMM yyyy", locale=locale or _locale())
+
+
+def month_label(value: date | None) -> str:
+    """`Januari 2026` for a first-of-month date."""
+    if value is None:
+        return "–"
+    return babel_format_date(value, "MMMM yyyy", locale=_locale())
+
+
+def waktu(value: datetime | None) -> str:
+    """`13 November 2025 14:05 WIB`: stored in UTC, shown in Jakarta time."""
+    if value is None:
+        return "–"
+    return babel_format_datetime(value, "d MMMM yyyy HH:mm", tzinfo=WIB, locale=_locale()) + " WIB"
+
+
+def mask_nik(nik: str | None) -> str:
+    """`197101******0003`: region and the last four stay, the birth date is hidden."""
+    if not nik:
+        return "–"
+    return nik[:6] + "*" * (len(nik) - 10) + nik[-4:] if len(nik) > 10 else "*" * len(nik)
+
+
+def register_filters(app) -> None:
+    app.jinja_env.filters.update(
+        rupiah=rupiah,
+        terbilang=terbilang,
+        tanggal=tanggal,
+        bulan=month_label,
+        waktu=waktu,
+        mask_nik=mask_nik,
+    )

@@ -1,0 +1,96 @@
+"""The demo city of Pangkalpinang (`flask --app app seed-demo`); safe to run again."""
+from __future__ import annotations
+
+from datetime import date
+
+from stdnum import luhn
+
+from sponsorship.auth import service as auth_service
+from sponsorship.auth.models import ADMIN, APPROVER, SPONSOR, STAFF, VERIFIER, User
+from sponsorship.extensions import db
+from sponsorship.pledges import service as pledge_service
+from sponsorship.pledges.models import AID_FUND, PREMIUM, Pledge
+from sponsorship.settings.service import seed_tariffs
+from sponsorship.sponsors import service as sponsor_service
+from sponsorship.sponsors.models import Sponsor
+
+DEMO_PASSWORD = "pangkalpinang"  # demo only; the README says so
+
+
+def demo_npwp(serial: str) -> str:
+    """A structurally valid, fictitious 16-digit NPWP from an 8-digit stem."""
+    return "0" + serial + luhn.calc_check_digit(serial) + "323000"
+
+
+BANK_NAME = "PT Bank Pembangunan Daerah Sumatera Selatan dan Bangka Belitung"
+
+SPONSORS = [
+    dict(name=BANK_NAME, short_name="Bank Sumsel Babel", legal_form="PERSERODA",
+         npwp=demo_npwp("01308224"), sector="Perbankan", contact_name="Divisi Corporate Secretary",
+         contact_email="csr@banksumselbabel.example", contact_phone="0717-000000",
+         address="Jl. Jenderal Sudirman, Pangkalpinang", listed_publicly=True),
+    dict(name="PT Timah Sejahtera Bersama (fiktif)", short_name="Timah Sejahtera", legal_form="PT",
+         npwp=demo_npwp("02417735"), sector="Pertambangan", contact_name="Bagian TJSL",
+         contact_email="tjsl@timahsejahtera.example", contact_phone="0717-111111",
+         address="Jl. Mayor Syafrie Rachman, Pangkalpinang", listed_publicly=True),
+    dict(name="PT Lada Putih Nusantara (fiktif)", short_name="Lada Putih", legal_form="PT",
+         npwp=demo_npwp("03526649"), sector="Perkebunan", contact_name="Humas",
+         contact_email="humas@ladaputih.example", contact_phone="0717-222222",
+         address="Jl. Soekarno Hatta, Pangkalpinang", listed_publicly=False),
+]
+
+
+def _sponsor(data: dict) -> Sponsor:
+    found = db.session.scalar(db.select(Sponsor).where(Sponsor.npwp == data["npwp"]))
+    return found or sponsor_service.create_sponsor(actor=None, data=data)
+
+
+def _user(username: str, full_name: str, role: str, sponsor: Sponsor | None = None,
+          company_admin: bool = False) -> User:
+    found = auth_service.find_user(username)
+    return found or auth_service.create_user(
+        actor=None, username=username, full_name=full_name, role=role, password=DEMO_PASSWORD,
+        sponsor_id=sponsor.id if sponsor else None, is_company_admin=company_admin)
+
+
+def _pledge(sponsor: Sponsor, title: str, data: dict, moves: list[str], actor: User) -> Pledge:
+    found = db.session.scalar(db.select(Pledge).where(Pledge.sponsor_id == sponsor.id,
+                                                      Pledge.title == title))
+    if found:
+        return found
+    pledge = pledge_service.create_pledge(actor=actor, sponsor=sponsor, data={"title": title, **data})
+    for move in moves:
+        pledge_service.transition_pledge(pledge, move, actor=actor)
+    return pledge
+
+
+def seed_foundation() -> dict:
+    seed_tariffs()
+    bank, second, third = (_sponsor(s) for s in SPONSORS)
+    staff = _user("staf", "Staf Sekretariat Daerah", STAFF)
+    _user("admin", "Administrator Sistem", ADMIN)
+    _user("bsb", "CSR Bank Sumsel Babel", SPONSOR, bank, company_admin=True)
+    _user("sponsor2", "TJSL Timah Sejahtera", SPONSOR, second, company_admin=True)
+    _user("baznas", "Verifikator Baznas", VERIFIER)
+    _user("walikota", "Wali Kota Pangkalpinang", APPROVER)
+    bank_pledge = _pledge(
+        bank, "Iuran JKN 500 warga kurang mampu 2026",
+        {"programme": PREMIUM, "quota": 500, "months": 12, "start_month": date(2026, 1, 1),
+         "workers_attested": True,
+         "notes": "Kesepakatan 13 November 2025 bersama BPJS Kesehatan."},
+        ["agree"], staff)
+    fund = _pledge(
+        second, "Dana transportasi rujukan dan pendamping pasien 2026",
+        {"programme": AID_FUND, "total_amount": 150_000_000, "start_month": date(2026, 1, 1),
+         "months": 12},
+        ["agree", "activate"], staff)
+    _pledge(third, "Iuran JKN 100 warga Kecamatan Gerunggang",
+            {"programme": PREMIUM, "quota": 100, "months": 6, "start_month": date(2026, 7, 1)},
+            [], staff)
+    return {"bank": bank, "second": second, "third": third, "staff": staff,
+            "bank_pledge": bank_pledge, "fund": fund}
+
+
+def seed_demo() -> None:
+    seed_foundation()
+    db.session.commit()

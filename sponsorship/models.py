@@ -1,0 +1,6 @@
+"""Imports every model module so the metadata (and Alembic) sees all tables."""
+from sponsorship.audit.models import AuditEvent  # noqa: F401
+from sponsorship.auth.models import User  # noqa: F401
+from sponsorship.pledges.models import Pledge  # noqa: F401
+from sponsorship.settings.models import JknTariff, Setting  # noqa: F401
+from sponsorship.sponsors.models import Sponsor  # noqa: F401

@@ -1,0 +1,29 @@
+"""The navigation bar: each role sees only what the policy lets it use."""
+from __future__ import annotations
+
+from flask import url_for
+from flask_babel import lazy_gettext as _l
+
+from sponsorship import policy
+
+# (label, endpoint, action the policy must allow)
+NAV = [
+    (_l("Beranda"), "dashboard.home", None),
+    (_l("Portal perusahaan"), "portal.home", "portal.view"),
+    (_l("Perusahaan"), "sponsors.index", "sponsor.list"),
+    (_l("Komitmen"), "pledges.index", "pledge.list"),
+    (_l("Jejak audit"), "audit.index", "audit.view"),
+    (_l("Pengguna"), "admin_users.index", "admin.users"),
+    (_l("Pengaturan"), "settings.index", "admin.settings"),
+]
+
+
+def items_for(user) -> list[tuple[object, str, str]]:
+    """(label, url, endpoint) for every item this user may open."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    out = []
+    for label, endpoint, action in NAV:
+        if action is None or policy.can(action, user=user):
+            out.append((label, url_for(endpoint), endpoint))
+    return out

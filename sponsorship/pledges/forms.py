@@ -1,0 +1,30 @@
+"""Pledge forms."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from sponsorship.core.forms import MonthField, RupiahField
+from sponsorship.pledges.models import PROGRAMMES
+
+
+class PledgeForm(FlaskForm):
+    sponsor_id = SelectField(_l("Perusahaan"), coerce=int, choices=[])
+    programme = RadioField(_l("Program"), choices=list(PROGRAMMES.items()), default="premium")
+    title = StringField(_l("Judul komitmen"), validators=[DataRequired(), Length(max=200)])
+    quota = IntegerField(_l("Kuota orang"), validators=[Optional(), NumberRange(min=1)],
+                         render_kw={"inputmode": "numeric"})
+    months = IntegerField(_l("Jumlah bulan"), validators=[Optional(), NumberRange(min=1, max=60)],
+                          render_kw={"inputmode": "numeric"})
+    start_month = MonthField(_l("Bulan mulai"))
+    total_amount = RupiahField(_l("Nilai dana (Rp)"), description=_l("Hanya untuk dana bantuan."))
+    workers_attested = BooleanField(_l(
+        "Perusahaan menyatakan seluruh pekerjanya telah terdaftar di BPJS Kesehatan "
+        "(syarat Donasi JKN)"))
+    notes = TextAreaField(_l("Catatan"), validators=[Optional(), Length(max=2000)])
+
+
+class TransitionForm(FlaskForm):
+    note = TextAreaField(_l("Catatan / alasan"), validators=[Optional(), Length(max=1000)])

@@ -1,0 +1,96 @@
+"""Pledges: a company's promise of premium slots or of an aid fund."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from sponsorship.core.models import Money, TimestampMixin
+from sponsorship.extensions import db
+from sponsorship.sponsors.models import Sponsor
+
+PREMIUM, AID_FUND = "premium", "aid_fund"
+PROGRAMMES = {PREMIUM: _l("Iuran JKN (premi)"), AID_FUND: _l("Dana bantuan non-medis")}
+
+DRAFT, AGREED, ACTIVE, COMPLETED, CANCELLED = "draft", "agreed", "active", "completed", "cancelled"
+STATUSES = {
+    DRAFT: _l("Draf"),
+    AGREED: _l("Disepakati"),
+    ACTIVE: _l("Berjalan"),
+    COMPLETED: _l("Selesai"),
+    CANCELLED: _l("Dibatalkan"),
+}
+
+
+class Pledge(TimestampMixin, db.Model):
+    __tablename__ = "pledge"
+    __table_args__ = (
+        CheckConstraint(f"programme IN {tuple(PROGRAMMES)!r}", name="programme_known"),
+        CheckConstraint(f"status IN {tuple(STATUSES)!r}", name="status_known"),
+        CheckConstraint("total_amount > 0", name="total_positive"),
+        # A premium pledge is quota x months x monthly amount, all positive.
+        CheckConstraint(
+            "programme <> 'premium' OR (quota > 0 AND months > 0 AND monthly_amount > 0"
+            " AND start_month IS NOT NULL AND total_amount = quota * months * monthly_amount)",
+            name="premium_complete",
+        ),
+        CheckConstraint(
+            "programme <> 'aid_fund' OR (quota IS NULL AND monthly_amount IS NULL)",
+            name="aid_fund_shape",
+        ),
+        # Premium pledges cannot be agreed before BPJS's condition is attested.
+        CheckConstraint(
+            "programme <> 'premium' OR status IN ('draft', 'cancelled') OR workers_attested",
+            name="premium_attested",
+        ),
+        Index("ix_pledge_status_programme", "status", "programme"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sponsor_id: Mapped[int] = mapped_column(ForeignKey("sponsor.id"), index=True)
+    programme: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20), default=DRAFT)
+    title: Mapped[str] = mapped_column(String(200))
+    quota: Mapped[int | None]
+    months: Mapped[int | None]
+    start_month: Mapped[date | None]
+    monthly_amount: Mapped[Money | None]  # Rupiah per person per month (participant's share)
+    total_amount: Mapped[Money]
+    # BPJS accepts "Donasi JKN" only from a company whose own workers are all registered.
+    workers_attested: Mapped[bool] = mapped_column(default=False)
+    workers_attested_at: Mapped[datetime | None]
+    notes: Mapped[str | None] = mapped_column(Text)
+
+    sponsor: Mapped[Sponsor] = relationship(back_populates="pledges")
+
+    def __str__(self) -> str:
+        return f"#{self.id} {self.title}"
+
+    @property
+    def owner_sponsor_id(self) -> int:
+        return self.sponsor_id
+
+    @classmethod
+    def sponsor_scope(cls, sponsor_id: int):
+        return cls.sponsor_id == sponsor_id
+
+    @property
+    def is_premium(self) -> bool:
+        return self.programme == PREMIUM
+
+    @property
+    def status_label(self):
+        return STATUSES[self.status]
+
+    @property
+    def programme_label(self):
+        return PROGRAMMES[self.programme]
+
+    @property
+    def end_month(self) -> date | None:
+        if not (self.start_month and self.months):
+            return None
+        index = self.start_month.year * 12 + self.start_month.month - 1 + self.months - 1
+        return date(index // 12, index % 12 + 1, 1)

@@ -1,0 +1,110 @@
+"""Reading and changing settings and tariffs."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+
+from sponsorship.audit import service as audit
+from sponsorship.core.errors import DomainError
+from sponsorship.extensions import db
+from sponsorship.settings.models import JknTariff, Setting
+
+# Every setting with its default; admins change them in the UI (audited).
+DEFAULTS: dict[str, Any] = {
+    "city_name": "Pemerintah Kota Pangkalpinang",
+    "city_short": "Pangkalpinang",
+    "unit_name": "Sekretariat Daerah",
+    "unit_address": "Jl. Merdeka No. 4, Pangkalpinang, Kepulauan Bangka Belitung 33128",
+    "mayor_name": "[Nama Wali Kota]",
+    "mayor_title": "Wali Kota Pangkalpinang",
+    "secretary_name": "[Nama Sekretaris Daerah]",
+    "secretary_title": "Sekretaris Daerah Kota Pangkalpinang",
+    "uhc_coverage_threshold": 98.0,
+    "uhc_activity_threshold": 80.0,
+}
+
+SETTING_LABELS = {
+    "city_name": _l("Nama pemerintah daerah"),
+    "city_short": _l("Nama kota (singkat)"),
+    "unit_name": _l("Nama unit kerja"),
+    "unit_address": _l("Alamat unit kerja"),
+    "mayor_name": _l("Nama Wali Kota"),
+    "mayor_title": _l("Jabatan Wali Kota"),
+    "secretary_name": _l("Nama Sekretaris Daerah"),
+    "secretary_title": _l("Jabatan Sekretaris Daerah"),
+    "uhc_coverage_threshold": _l("Ambang kepesertaan UHC (%)"),
+    "uhc_activity_threshold": _l("Ambang keaktifan UHC (%)"),
+}
+
+
+def get_setting(key: str) -> Any:
+    row = db.session.get(Setting, key)
+    return row.value if row is not None else DEFAULTS[key]
+
+
+def all_settings() -> dict[str, Any]:
+    stored = {s.key: s.value for s in db.session.scalars(db.select(Setting))}
+    return {key: stored.get(key, default) for key, default in DEFAULTS.items()}
+
+
+def update_settings(*, actor, values: dict[str, Any]) -> None:
+    for key, value in values.items():
+        if key not in DEFAULTS:
+            raise DomainError(_l("Pengaturan tidak dikenal."))
+        old = get_setting(key)
+        if old == value:
+            continue
+        row = db.session.get(Setting, key) or Setting(key=key)
+        row.value = value
+        db.session.add(row)
+        audit.record(actor=actor, action="update", object_type="setting", object_id=None,
+                     changes={key: [old, value]})
+
+
+def tariff_for(month: date, jkn_class: int = 3) -> JknTariff | None:
+    """The tariff in force on `month` for a class (latest valid_from not after it)."""
+    return db.session.scalar(
+        db.select(JknTariff)
+        .where(JknTariff.jkn_class == jkn_class, JknTariff.valid_from <= month)
+        .order_by(JknTariff.valid_from.desc())
+        .limit(1)
+    )
+
+
+def add_tariff(*, actor, jkn_class: int, valid_from: date, monthly_premium: int,
+               participant_share: int, note: str | None = None) -> JknTariff:
+    if valid_from.day != 1:
+        raise DomainError(_l("Tarif berlaku mulai tanggal 1 suatu bulan."), field="valid_from")
+    if not 0 < participant_share <= monthly_premium:
+        raise DomainError(_l("Porsi peserta harus lebih dari nol dan tidak melebihi iuran."),
+                          field="participant_share")
+    exists = db.session.scalar(
+        db.select(JknTariff).where(JknTariff.jkn_class == jkn_class, JknTariff.valid_from == valid_from)
+    )
+    if exists is not None:
+        raise DomainError(_l("Sudah ada tarif kelas ini untuk bulan tersebut."), field="valid_from")
+    tariff = JknTariff(jkn_class=jkn_class, valid_from=valid_from, monthly_premium=monthly_premium,
+                       participant_share=participant_share, note=note)
+    db.session.add(tariff)
+    audit.record_create(tariff, actor=actor)
+    return tariff
+
+
+# Rates as domain.md reports them (Perpres 64/2020); class 3 participants pay 35.000 since 2021.
+SEED_TARIFFS = (
+    (1, date(2020, 7, 1), 150_000, 150_000, "Perpres 64/2020"),
+    (2, date(2020, 7, 1), 100_000, 100_000, "Perpres 64/2020"),
+    (3, date(2021, 1, 1), 42_000, 35_000, "Perpres 64/2020; pemerintah menambah Rp 7.000"),
+)
+
+
+def seed_tariffs(actor=None) -> None:
+    for jkn_class, valid_from, premium, share, note in SEED_TARIFFS:
+        exists = db.session.scalar(
+            db.select(JknTariff.id).where(JknTariff.jkn_class == jkn_class,
+                                          JknTariff.valid_from == valid_from))
+        if exists is None:
+            add_tariff(actor=actor, jkn_class=jkn_class, valid_from=valid_from,
+                       monthly_premium=premium, participant_share=share, note=note)

@@ -1,0 +1,62 @@
+"""Admin screens: city settings and the JKN tariff table."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from sponsorship import policy
+from sponsorship.core.errors import DomainError
+from sponsorship.core.forms import show_domain_error
+from sponsorship.extensions import db
+from sponsorship.settings import service
+from sponsorship.settings.forms import SettingsForm, TariffForm
+from sponsorship.settings.models import JknTariff
+
+bp = Blueprint("settings", __name__, url_prefix="/admin/settings")
+
+
+def _page(form, tariff_form):
+    tariffs = db.session.scalars(
+        db.select(JknTariff).order_by(JknTariff.jkn_class.desc(), JknTariff.valid_from.desc())
+    ).all()
+    return render_template("settings/index.html", form=form, tariff_form=tariff_form,
+                           tariffs=tariffs)
+
+
+@bp.route("/", methods=["GET", "POST"])
+@policy.require("admin.settings")
+def index():
+    form = SettingsForm(prefix="s", data=service.all_settings())
+    if form.validate_on_submit():
+        values = {}
+        for key, default in service.DEFAULTS.items():
+            value = getattr(form, key).data
+            values[key] = float(value) if isinstance(default, float) else value.strip()
+        service.update_settings(actor=current_user, values=values)
+        db.session.commit()
+        flash(_l("Pengaturan disimpan."), "success")
+        return redirect(url_for(".index"))
+    return _page(form, TariffForm(prefix="t"))
+
+
+@bp.route("/tariffs", methods=["POST"])
+@policy.require("admin.settings")
+def add_tariff():
+    tariff_form = TariffForm(prefix="t")
+    if tariff_form.validate_on_submit():
+        try:
+            service.add_tariff(
+                actor=current_user, jkn_class=tariff_form.jkn_class.data,
+                valid_from=tariff_form.valid_from.data,
+                monthly_premium=tariff_form.monthly_premium.data,
+                participant_share=tariff_form.participant_share.data, note=tariff_form.note.data,
+            )
+        except DomainError as exc:
+            db.session.rollback()
+            show_domain_error(tariff_form, exc)
+        else:
+            db.session.commit()
+            flash(_l("Tarif ditambahkan."), "success")
+            return redirect(url_for(".index"))
+    return _page(SettingsForm(prefix="s", data=service.all_settings()), tariff_form), 422

@@ -1,0 +1,179 @@
+"""Test fixtures: a real database migrated with the real migrations, one persona per role.
+
+Runs on SQLite by default and on PostgreSQL when TEST_DATABASE_URL is set; each test run
+gets its own database (a temp file, or a fresh PostgreSQL database dropped at the end),
+so parallel runs never see each other's rows.
+"""
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+from bs4 import BeautifulSoup
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from tests import factories
+
+# Reference data loaded by migrations survives the per-test cleanup.
+PRESERVED_TABLES = {"alembic_version"} | set(factories.REFERENCE_TABLES)
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    base = os.environ.get("TEST_DATABASE_URL")
+    if not base:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+        return
+    url = make_url(base)
+    name = f"{url.database}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def app(database_url, tmp_path_factory):
+    import flask_migrate
+
+    from sponsorship import create_app
+
+    instance = tmp_path_factory.mktemp("instance")
+    application = create_app({
+        "TESTING": True,
+        "INSTANCE_PATH": str(instance),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SECRET_KEY": "test-secret-key",
+        "WTF_CSRF_ENABLED": False,
+        "SESSION_COOKIE_SECURE": False,
+        "UPLOAD_DIR": str(instance / "uploads"),
+        "SERVER_NAME": None,
+    })
+    with application.app_context():
+        flask_migrate.upgrade(revision="heads")
+    yield application
+    with application.app_context():
+        from sponsorship.extensions import db
+
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _clean_database(app):
+    """Every test starts from migrated, empty tables (plus the seeded tariffs)."""
+    from sponsorship.extensions import db, limiter
+    from sponsorship.settings.service import seed_tariffs
+
+    with app.app_context():
+        seed_tariffs()
+        db.session.commit()
+    limiter.reset()
+    yield
+    with app.app_context():
+        db.session.remove()
+        tables = [t for t in reversed(db.metadata.sorted_tables) if t.name not in PRESERVED_TABLES]
+        with db.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                names = ", ".join(f'"{t.name}"' for t in tables)
+                conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            else:
+                for table in tables:
+                    conn.execute(table.delete())
+
+
+@pytest.fixture
+def app_ctx(app):
+    with app.app_context():
+        yield
+
+
+@pytest.fixture
+def db_session(app_ctx):
+    from sponsorship.extensions import db
+
+    yield db.session
+    db.session.rollback()
+
+
+# --- personas: one signed-out user per role ----------------------------------------------
+
+@pytest.fixture
+def company_a(app_ctx):
+    """A company whose sponsor user is `sponsor_a`."""
+    return factories.make_sponsor(name="PT Alpha Sejahtera")
+
+
+@pytest.fixture
+def company_b(app_ctx):
+    """Another company: `sponsor_a` must never see anything of it."""
+    return factories.make_sponsor(name="PT Beta Makmur")
+
+
+@pytest.fixture
+def admin(app_ctx):
+    """The secretariat's IT officer."""
+    return factories.make_user(role="admin", username="admin1")
+
+
+@pytest.fixture
+def staff(app_ctx):
+    """Sekretariat Daerah staff running the CSR forum."""
+    return factories.make_user(role="staff", username="staff1")
+
+
+@pytest.fixture
+def sponsor_a(company_a):
+    """The CSR officer of company A (company admin)."""
+    return factories.make_user(role="sponsor", username="sponsora", sponsor=company_a,
+                               is_company_admin=True)
+
+
+@pytest.fixture
+def sponsor_b(company_b):
+    """The CSR officer of company B."""
+    return factories.make_user(role="sponsor", username="sponsorb", sponsor=company_b)
+
+
+@pytest.fixture
+def verifier(app_ctx):
+    """A Baznas field verifier."""
+    return factories.make_user(role="verifier", username="verifier1")
+
+
+@pytest.fixture
+def approver(app_ctx):
+    """The mayor (or a delegate)."""
+    return factories.make_user(role="approver", username="approver1")
+
+
+@pytest.fixture
+def login(app):
+    """login(user) -> a test client signed in as that user."""
+
+    def _login(user, password: str = factories.DEFAULT_PASSWORD):
+        client = app.test_client()
+        response = client.post("/login", data={"username": user.username, "password": password})
+        assert response.status_code == 302, response.data[:500]
+        return client
+
+    return _login
+
+
+def get_page(client, url: str, status: int = 200, **kwargs) -> BeautifulSoup:
+    """GET url, assert the status, return the parsed page."""
+    response = client.get(url, **kwargs)
+    assert response.status_code == status, (url, response.status_code, response.data[:300])
+    return BeautifulSoup(response.data, "html.parser")
+
+
+def post_page(client, url: str, data: dict, status: int = 302, **kwargs):
+    response = client.post(url, data=data, **kwargs)
+    assert response.status_code == status, (url, response.status_code, response.data[:600])
+    return response
