@@ -21,7 +21,7 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
 	touch $@
 
 translations: $(VENV)/.runtime
-	$(BIN)/pybabel compile -q -f -d sponsorship/translations
+	@$(BIN)/pybabel compile -f -d sponsorship/translations >/dev/null 2>&1 || $(BIN)/pybabel compile -f -d sponsorship/translations
 
 migrate: $(VENV)/.runtime translations
 	$(FLASK) db upgrade heads

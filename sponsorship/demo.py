@@ -64,7 +64,7 @@ def _pledge(sponsor: Sponsor, title: str, data: dict, moves: list[str], actor: U
     return pledge
 
 
-def seed_foundation() -> dict:
+def seed_foundation(context: dict | None = None) -> dict:
     seed_tariffs()
     bank, second, third = (_sponsor(s) for s in SPONSORS)
     staff = _user("staf", "Staf Sekretariat Daerah", STAFF)
@@ -91,6 +91,17 @@ def seed_foundation() -> dict:
             "bank_pledge": bank_pledge, "fund": fund}
 
 
+# Each part of the domain adds its step: a function taking and returning the shared context.
+DEMO_STEPS = [
+    "sponsorship.demo:seed_foundation",
+]
+
+
 def seed_demo() -> None:
-    seed_foundation()
-    db.session.commit()
+    import importlib
+
+    context: dict = {}
+    for target in DEMO_STEPS:
+        module, _, attr = target.partition(":")
+        context.update(getattr(importlib.import_module(module), attr)(context) or {})
+        db.session.commit()
