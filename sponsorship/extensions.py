@@ -21,9 +21,10 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 
 def locale_selector() -> str:
-    from flask import current_app, session
+    from flask import current_app, has_request_context, session
 
-    lang = session.get("lang")
+    # Shell commands and services outside a request (seed-demo, create-user) speak the default.
+    lang = session.get("lang") if has_request_context() else None
     if lang in current_app.config["LANGUAGES"]:
         return lang
     return current_app.config["BABEL_DEFAULT_LOCALE"]
