@@ -43,6 +43,8 @@ def _apply(sponsor: Sponsor, data: dict, npwp: str) -> None:
         raise DomainError(_l("Perusahaan dengan NPWP atau nama ini sudah terdaftar."), field=field)
     for key in FIELDS:
         value = data.get(key)
+        if key == "listed_publicly":
+            value = bool(value)  # consent is yes or no; a missing answer is no, never NULL
         setattr(sponsor, key, value.strip() or None if isinstance(value, str) else value)
     sponsor.name = name
     sponsor.npwp = npwp
