@@ -79,6 +79,8 @@ BLUEPRINTS = [
     "sponsorship.audit.views:bp",
     "sponsorship.settings.views:bp",
     "sponsorship.portal.views:bp",
+    "sponsorship.uhc.views:bp",
+    "sponsorship.transparency.views:bp",
 ]
 
 

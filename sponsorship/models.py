@@ -4,3 +4,4 @@ from sponsorship.auth.models import User  # noqa: F401
 from sponsorship.pledges.models import Pledge  # noqa: F401
 from sponsorship.settings.models import JknTariff, Setting  # noqa: F401
 from sponsorship.sponsors.models import Sponsor  # noqa: F401
+from sponsorship.uhc.models import CoverageFigure  # noqa: F401

@@ -12,6 +12,7 @@ NAV = [
     (_l("Portal perusahaan"), "portal.home", "portal.view"),
     (_l("Perusahaan"), "sponsors.index", "sponsor.list"),
     (_l("Komitmen"), "pledges.index", "pledge.list"),
+    (_l("Dasbor UHC"), "uhc.dashboard", "uhc.view"),
     (_l("Jejak audit"), "audit.index", "audit.view"),
     (_l("Pengguna"), "admin_users.index", "admin.users"),
     (_l("Pengaturan"), "settings.index", "admin.settings"),

@@ -62,6 +62,8 @@ RULES: dict[str, Callable[..., bool]] = {
     "home.staff": _roles(*OFFICE),
     "home.verifier": _roles(VERIFIER),
     "home.approver": _roles(APPROVER),
+    "uhc.view": _roles(*OFFICE, APPROVER),
+    "uhc.edit": _roles(*OFFICE),
 }
 
 

@@ -1,0 +1,1 @@
+"""The public transparency page: what companies pledged and where help is still needed."""

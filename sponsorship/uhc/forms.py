@@ -1,0 +1,30 @@
+"""Forms for recording coverage figures by hand or from a CSV file."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import IntegerField, StringField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from sponsorship.core.forms import MonthField
+
+
+class FigureForm(FlaskForm):
+    month = MonthField(_l("Bulan laporan"), validators=[DataRequired()])
+    population = IntegerField(_l("Jumlah penduduk"), validators=[DataRequired(), NumberRange(min=1)],
+                              render_kw={"inputmode": "numeric"})
+    registered = IntegerField(_l("Peserta JKN terdaftar"), validators=[DataRequired(), NumberRange(min=0)],
+                              render_kw={"inputmode": "numeric"})
+    active = IntegerField(_l("Peserta JKN aktif"), validators=[DataRequired(), NumberRange(min=0)],
+                          render_kw={"inputmode": "numeric"})
+    source_note = StringField(_l("Sumber"), validators=[Optional(), Length(max=300)],
+                              description=_l("Mis. laporan BPJS Kesehatan Cabang Pangkalpinang, "
+                                             "1 April 2025."))
+
+
+class ImportForm(FlaskForm):
+    file = FileField(_l("Berkas CSV"),
+                     validators=[FileRequired(), FileAllowed(["csv", "txt"], _l("Hanya CSV."))],
+                     description=_l("Kolom: bulan, penduduk, terdaftar, aktif, sumber. "
+                                    "Pemisah koma atau titik koma."))
