@@ -1,0 +1,195 @@
+"""Every route x every role: the status each persona gets (one table, one test per role).
+
+To add a route: append one dict to ROUTES ("method" defaults to GET). `url` is a string
+or a function of the World (the objects the URLs point at; `w.fresh_pledge()` etc. give a
+POST its own object), `data` the form posted (optional), `expect` the status per role.
+The test fails when the app has a route this table does not list, so none is skipped.
+Rows run in order; a row with "ends_session" runs last (logging out ends the cookie).
+Edit forms get an invalid field (re-rendered: 200): an empty POST would resubmit the
+object's own values, because Flask-WTF reads no form data from an empty body.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from tests import factories
+
+ROLES = ("anonymous", "admin", "staff", "sponsor", "other_sponsor", "verifier", "approver")
+
+
+def expect(anonymous, admin, staff, sponsor, other_sponsor, verifier, approver):
+    """Statuses in ROLES order; `other_sponsor` is the user of another company than the objects'."""
+    return dict(zip(ROLES, (anonymous, admin, staff, sponsor, other_sponsor, verifier, approver),
+                    strict=True))
+
+
+@dataclass
+class World:
+    company: object  # company A: `sponsor` works for it, `other_sponsor` for company B
+    pledge: object  # a draft premium pledge of company A
+    target_user: object  # a verifier account the admin edits
+
+    def fresh_pledge(self):
+        return factories.make_pledge(sponsor=self.company)
+
+    def fresh_user(self):
+        return factories.make_user(role="verifier")
+
+    def coverage_figure(self):
+        from datetime import date
+
+        from sponsorship.extensions import db
+        from sponsorship.uhc.models import CoverageFigure
+
+        figure = db.session.scalar(db.select(CoverageFigure).limit(1))
+        if figure is None:
+            figure = CoverageFigure(month=date(2025, 4, 1), population=242_285, registered=239_344,
+                                    active=179_963)
+            db.session.add(figure)
+            db.session.commit()
+        return figure
+
+
+OFFICE_ONLY = expect(302, 200, 200, 403, 403, 403, 403)
+ADMIN_ONLY = expect(302, 200, 403, 403, 403, 403, 403)
+SIGNED_IN = expect(302, 200, 200, 200, 200, 200, 200)
+
+ROUTES: list[dict] = [
+    # --- public and accounts ---
+    {"rule": "/healthz", "url": "/healthz", "expect": expect(200, 200, 200, 200, 200, 200, 200)},
+    {"rule": "/login", "url": "/login", "expect": expect(200, 302, 302, 302, 302, 302, 302)},
+    {"rule": "/login", "method": "POST", "url": "/login", "data": {},
+     "expect": expect(200, 302, 302, 302, 302, 302, 302)},
+    {"rule": "/logout", "url": "/logout", "expect": expect(302, 200, 200, 200, 200, 200, 200)},
+    {"rule": "/logout", "method": "POST", "url": "/logout", "data": {}, "ends_session": True,
+     "expect": expect(302, 302, 302, 302, 302, 302, 302)},
+    {"rule": "/lang/<code>", "method": "POST", "url": "/lang/id", "data": {},
+     "expect": expect(302, 302, 302, 302, 302, 302, 302)},
+    {"rule": "/account/password", "url": "/account/password", "expect": SIGNED_IN},
+    {"rule": "/account/password", "method": "POST", "url": "/account/password",
+     "data": {"current": "salah-sekali-123", "password": "baru-baru-123", "confirm": "baru-baru-123"},
+     "expect": SIGNED_IN},
+    # --- homes ---
+    {"rule": "/", "url": "/", "expect": expect(302, 200, 200, 302, 302, 200, 200)},
+    {"rule": "/portal/", "url": "/portal/", "expect": expect(302, 403, 403, 200, 200, 403, 403)},
+    # --- user administration ---
+    {"rule": "/admin/users/", "url": "/admin/users/", "expect": ADMIN_ONLY},
+    {"rule": "/admin/users/new", "url": "/admin/users/new", "expect": ADMIN_ONLY},
+    {"rule": "/admin/users/new", "method": "POST", "url": "/admin/users/new", "data": {},
+     "expect": ADMIN_ONLY},
+    {"rule": "/admin/users/<int:user_id>", "method": "GET",
+     "url": lambda w: f"/admin/users/{w.target_user.id}", "expect": ADMIN_ONLY},
+    {"rule": "/admin/users/<int:user_id>", "method": "POST",
+     "url": lambda w: f"/admin/users/{w.target_user.id}", "data": {"full_name": ""},
+     "expect": ADMIN_ONLY},
+    {"rule": "/admin/users/<int:user_id>/active", "method": "POST",
+     "url": lambda w: f"/admin/users/{w.fresh_user().id}/active", "data": {},
+     "expect": expect(302, 302, 403, 403, 403, 403, 403)},
+    {"rule": "/admin/users/<int:user_id>/password", "method": "POST",
+     "url": lambda w: f"/admin/users/{w.fresh_user().id}/password", "data": {},
+     "expect": expect(302, 302, 403, 403, 403, 403, 403)},
+    # --- settings ---
+    {"rule": "/admin/settings/", "url": "/admin/settings/", "expect": ADMIN_ONLY},
+    {"rule": "/admin/settings/", "method": "POST", "url": "/admin/settings/", "data": {"s-city_name": ""},
+     "expect": ADMIN_ONLY},
+    {"rule": "/admin/settings/tariffs", "method": "POST", "url": "/admin/settings/tariffs", "data": {},
+     "expect": expect(302, 422, 403, 403, 403, 403, 403)},
+    # --- sponsors ---
+    {"rule": "/sponsors/", "url": "/sponsors/", "expect": expect(302, 200, 200, 403, 403, 403, 200)},
+    {"rule": "/sponsors/new", "url": "/sponsors/new", "expect": OFFICE_ONLY},
+    {"rule": "/sponsors/new", "method": "POST", "url": "/sponsors/new", "data": {}, "expect": OFFICE_ONLY},
+    {"rule": "/sponsors/<int:sponsor_id>", "url": lambda w: f"/sponsors/{w.company.id}",
+     "expect": expect(302, 200, 200, 200, 404, 403, 200)},
+    {"rule": "/sponsors/<int:sponsor_id>/edit", "method": "GET",
+     "url": lambda w: f"/sponsors/{w.company.id}/edit", "expect": OFFICE_ONLY},
+    {"rule": "/sponsors/<int:sponsor_id>/edit", "method": "POST",
+     "url": lambda w: f"/sponsors/{w.company.id}/edit", "data": {"name": ""}, "expect": OFFICE_ONLY},
+    # --- pledges ---
+    {"rule": "/pledges/", "url": "/pledges/", "expect": expect(302, 200, 200, 200, 200, 403, 200)},
+    {"rule": "/pledges/new", "url": "/pledges/new", "expect": OFFICE_ONLY},
+    {"rule": "/pledges/new", "method": "POST", "url": "/pledges/new", "data": {}, "expect": OFFICE_ONLY},
+    {"rule": "/pledges/<int:pledge_id>", "url": lambda w: f"/pledges/{w.pledge.id}",
+     "expect": expect(302, 200, 200, 200, 404, 403, 200)},
+    {"rule": "/pledges/<int:pledge_id>/edit", "method": "GET",
+     "url": lambda w: f"/pledges/{w.pledge.id}/edit", "expect": OFFICE_ONLY},
+    {"rule": "/pledges/<int:pledge_id>/edit", "method": "POST",
+     "url": lambda w: f"/pledges/{w.pledge.id}/edit", "data": {"title": ""}, "expect": OFFICE_ONLY},
+    {"rule": "/pledges/<int:pledge_id>/move/<name>", "method": "POST",
+     "url": lambda w: f"/pledges/{w.fresh_pledge().id}/move/agree", "data": {},
+     "expect": expect(302, 302, 302, 403, 403, 403, 403)},
+    # --- audit ---
+    {"rule": "/audit/", "url": "/audit/", "expect": OFFICE_ONLY},
+    # --- UHC figures and the public transparency page ---
+    {"rule": "/transparency", "url": "/transparency",
+     "expect": expect(200, 200, 200, 200, 200, 200, 200)},
+    {"rule": "/uhc/", "url": "/uhc/", "expect": expect(302, 200, 200, 403, 403, 403, 200)},
+    {"rule": "/uhc/export/<name>.xlsx", "url": "/uhc/export/trend.xlsx",
+     "expect": expect(302, 200, 200, 403, 403, 403, 200)},
+    {"rule": "/uhc/figures/new", "url": "/uhc/figures/new", "expect": OFFICE_ONLY},
+    {"rule": "/uhc/figures/new", "method": "POST", "url": "/uhc/figures/new", "data": {},
+     "expect": OFFICE_ONLY},
+    {"rule": "/uhc/figures/<int:figure_id>/edit", "method": "GET",
+     "url": lambda w: f"/uhc/figures/{w.coverage_figure().id}/edit", "expect": OFFICE_ONLY},
+    {"rule": "/uhc/figures/<int:figure_id>/edit", "method": "POST",
+     "url": lambda w: f"/uhc/figures/{w.coverage_figure().id}/edit", "data": {"population": ""},
+     "expect": OFFICE_ONLY},
+    {"rule": "/uhc/figures/import", "url": "/uhc/figures/import", "expect": OFFICE_ONLY},
+    {"rule": "/uhc/figures/import", "method": "POST", "url": "/uhc/figures/import", "data": {},
+     "expect": OFFICE_ONLY},
+]
+
+
+def app_routes(app) -> set[tuple[str, str]]:
+    out = set()
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            out.add((rule.rule, method))
+    return out
+
+
+def test_the_table_lists_every_route(app):
+    listed = [(r["rule"], r.get("method", "GET")) for r in ROUTES]
+    assert len(listed) == len(set(listed)), "a route is listed twice"
+    missing = sorted(app_routes(app) - set(listed))
+    assert not missing, f"routes without a row in ROUTES (add each with its status per role): {missing}"
+    stale = sorted(set(listed) - app_routes(app))
+    assert not stale, f"rows for routes that no longer exist: {stale}"
+
+
+@pytest.fixture
+def persona_client(request, app, login):
+    def make(role):
+        if role == "anonymous":
+            return app.test_client()
+        fixture = {"other_sponsor": "sponsor_b", "sponsor": "sponsor_a"}.get(role, role)
+        return login(request.getfixturevalue(fixture))
+
+    return make
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_route_for_role(role, app, persona_client, company_a, company_b):
+    world = World(company=company_a, pledge=factories.make_pledge(sponsor=company_a),
+                  target_user=factories.make_user(role="verifier", username="target"))
+    client = persona_client(role)
+    mismatches = []
+    for row in sorted(ROUTES, key=lambda r: bool(r.get("ends_session"))):
+        url = row["url"](world) if callable(row["url"]) else row["url"]
+        method = row.get("method", "GET")
+        if method == "GET":
+            response = client.get(url)
+        else:
+            data = row.get("data")
+            response = client.open(url, method=method, data=data(world) if callable(data) else data)
+        wanted = row["expect"][role]
+        if response.status_code != wanted:
+            mismatches.append(f"{method} {url}: {response.status_code}, expected {wanted}")
+        elif role == "anonymous" and wanted == 302 and row["rule"] not in ("/logout", "/lang/<code>"):
+            location = response.headers["Location"]
+            if not location.startswith("/login"):
+                mismatches.append(f"{method} {url}: anonymous sent to {location}, not /login")
+    assert not mismatches, f"{role}:\n" + "\n".join(mismatches)
