@@ -82,3 +82,19 @@ def test_the_page_is_cacheable_and_answers_not_modified(app, world):
 def test_signed_in_users_see_the_same_public_page(login, sponsor_a, world):
     soup = get_page(login(sponsor_a), "/transparency")
     assert "Bank Terbuka" in section(soup, "programme-premium")
+
+
+def test_slots_filled_and_still_open_once_allocations_count_them(app, world):
+    from sponsorship.pledges.models import Pledge
+
+    if not hasattr(Pledge, "allocated_count"):
+        pytest.skip("the allocations part of the domain is not in this build yet")
+    for title, filled in (("Iuran 500 warga", 120), ("Komitmen rahasia B", 40)):
+        db.session.execute(db.update(Pledge).where(Pledge.title == title).values(allocated_count=filled))
+    db.session.commit()
+    soup = get_page(app.test_client(), "/transparency")
+    premium = section(soup, "programme-premium")
+    assert "Bank Terbuka Iuran 500 warga 500 120" in premium
+    assert "Perusahaan lain (2) 2 komitmen 140 40" in premium
+    # Agreed or active quota 500 + 100 + 40 = 640, of which 160 filled: 480 still open.
+    assert section(soup, "open-slots") == "480"
