@@ -58,6 +58,16 @@ def app(database_url, tmp_path_factory):
     })
     with application.app_context():
         flask_migrate.upgrade(revision="heads")
+
+    def fresh_request_state():
+        # Test requests reuse the test's app context (persona fixtures push one), hence its
+        # `g`; a real request starts with an empty `g`: no cached user, locale or flags.
+        from flask import g
+
+        for key in list(g):
+            g.pop(key)
+
+    application.before_request_funcs.setdefault(None, []).insert(0, fresh_request_state)
     yield application
     with application.app_context():
         from sponsorship.extensions import db

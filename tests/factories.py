@@ -73,3 +73,111 @@ def _system_staff():
 
     user = db.session.scalar(db.select(User).where(User.username == "factory-staff"))
     return user or make_user(role="staff", username="factory-staff")
+
+
+# --- aid proposals (issue 4) --------------------------------------------------------------
+
+PROPOSAL_PATH = ["submitted", "in_verification", "verified_eligible", "in_minutes", "approved",
+                 "disbursed", "closed"]
+
+
+def proposal_data(**extra) -> dict:
+    n = next(_seq)
+    return {"patient_name": f"Pasien Uji {n}", "patient_nik": f"197101410190{(n % 9999) + 1:04d}",
+            "patient_kk": "1971010101200001", "phone": "081200000000",
+            "address": "Jl. Uji No. 1", "kelurahan_code": "19.71.01.1006",
+            "referral_origin": "RSUD Depati Hamzah", "referral_destination": "RSUP Dr. Mohammad Hoesin",
+            "referral_city": "Palembang", "referral_letter_no": f"RJK/{n}/2026",
+            "referral_letter_date": date(2026, 11, 20), **extra}
+
+
+def make_proposal(*, status: str = "submitted", staff=None, verifier=None, approver=None, fund=None,
+                  amount: int = 5_000_000, data: dict | None = None):
+    """An aid proposal moved through the real services up to `status` (main path, or
+    verified_ineligible / returned)."""
+    from sponsorship.disbursements import service as payouts
+    from sponsorship.extensions import db
+    from sponsorship.minutes import service as minutes_service
+    from sponsorship.proposals import service
+
+    staff = staff or _system_staff()
+    proposal = service.create_proposal(
+        actor=staff, data=data or proposal_data(),
+        lines=[{"category": "transport_air", "quantity": 1, "unit_amount": amount}])
+    db.session.commit()
+    if status == "submitted":
+        return proposal
+    verifier = verifier or _user_of("verifier", "factory-verifier")
+    service.take_for_verification(proposal, actor=verifier)
+    if status == "in_verification":
+        db.session.commit()
+        return proposal
+    service.record_verification(proposal, actor=verifier, data={
+        "visit_date": date(2026, 11, 21), "recommendation":
+        "ineligible" if status == "verified_ineligible" else "eligible",
+        "reason": "Kunjungan rumah", "recommended_amount": amount, "domicile_confirmed": True})
+    db.session.commit()
+    if status in ("verified_eligible", "verified_ineligible"):
+        return proposal
+    minutes = minutes_service.create_minutes(actor=staff, meeting_date=date(2026, 11, 22),
+                                             place="Ruang rapat Setda")
+    minutes_service.add_attendee(minutes, actor=staff, name="Andi", title="Kabag Kesra", agency="Setda")
+    minutes_service.add_item(minutes, proposal, actor=staff, amount=amount)
+    db.session.commit()
+    if status == "in_minutes":
+        return proposal
+    minutes_service.finalise_minutes(minutes, actor=staff)
+    approver = approver or _user_of("approver", "factory-approver")
+    if status == "returned":
+        minutes_service.return_minutes(minutes, actor=approver, note="Lengkapi data")
+        db.session.commit()
+        return proposal
+    minutes_service.approve_minutes(minutes, actor=approver)
+    db.session.commit()
+    if status == "approved":
+        return proposal
+    if fund is None:
+        from sponsorship.pledges.models import Pledge
+
+        fund = db.session.scalar(db.select(Pledge).where(Pledge.title == "factory-fund")) or make_pledge(
+            sponsor=make_sponsor(), programme="aid_fund", status="active", title="factory-fund",
+            total_amount=1_000_000_000)
+    payouts.record_disbursement(proposal, actor=staff, pledge=fund, data={
+        "amount": amount, "paid_on": date(2026, 11, 23), "method": "cash"})
+    db.session.commit()
+    if status == "closed":
+        payouts.attach_receipt(proposal, proposal_payout(proposal), actor=staff, file_storage=pdf_file())
+        db.session.commit()
+    return proposal
+
+
+def upload_file(kind: str = "pdf", name: str | None = None, size: int = 0):
+    """A FileStorage as a browser would send it; content decides its type, not the name."""
+    import io
+
+    from werkzeug.datastructures import FileStorage
+
+    heads = {"pdf": b"%PDF-1.4\n", "jpeg": b"\xff\xd8\xff\xe0", "png": b"\x89PNG\r\n\x1a\n",
+             "exe": b"MZ\x90\x00"}
+    data = heads[kind] + b"0" * max(size - len(heads[kind]), 32)
+    return FileStorage(stream=io.BytesIO(data), filename=name or f"berkas.{kind}",
+                       content_type="application/octet-stream")
+
+
+def pdf_file(name: str = "bukti.pdf"):
+    return upload_file("pdf", name)
+
+
+def proposal_payout(proposal):
+    from sponsorship.disbursements.models import Disbursement
+    from sponsorship.extensions import db
+
+    return db.session.scalar(db.select(Disbursement).where(Disbursement.proposal_id == proposal.id))
+
+
+def _user_of(role: str, username: str):
+    from sponsorship.auth.models import User
+    from sponsorship.extensions import db
+
+    user = db.session.scalar(db.select(User).where(User.username == username))
+    return user or make_user(role=role, username=username)

@@ -23,6 +23,10 @@ DEFAULTS: dict[str, Any] = {
     "secretary_title": "Sekretaris Daerah Kota Pangkalpinang",
     "uhc_coverage_threshold": 98.0,
     "uhc_activity_threshold": 80.0,
+    "aid_proposal_prefix": "BNM",
+    "aid_first_contact_days": 1,
+    "aid_payout_days": 3,
+    "aid_minutes_number_format": "400.9/{seq:04d}/SETDA/{year}",
 }
 
 SETTING_LABELS = {
@@ -36,6 +40,10 @@ SETTING_LABELS = {
     "secretary_title": _l("Jabatan Sekretaris Daerah"),
     "uhc_coverage_threshold": _l("Ambang kepesertaan UHC (%)"),
     "uhc_activity_threshold": _l("Ambang keaktifan UHC (%)"),
+    "aid_proposal_prefix": _l("Awalan kode usulan bantuan"),
+    "aid_first_contact_days": _l("Target kontak pertama setelah usulan masuk (hari)"),
+    "aid_payout_days": _l("Target pencairan setelah disetujui (hari)"),
+    "aid_minutes_number_format": _l("Format nomor berita acara bantuan"),
 }
 
 

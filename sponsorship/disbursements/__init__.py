@@ -1,0 +1,1 @@
+"""Payouts of approved aid proposals from a sponsor's aid fund."""

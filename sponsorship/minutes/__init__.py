@@ -1,0 +1,1 @@
+"""Berita acara (official minutes) deciding aid proposals, and the mayor's approval."""

@@ -1,0 +1,290 @@
+"""Berita acara rules: drafting, finalising (numbered), the approver's decision.
+
+`minutes_document_context(minutes)` is the seam for the documents part (PDF of the minutes
+and of the mayor's approval): plain values only, nothing lazy, no ORM objects.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+
+from sponsorship.audit import service as audit
+from sponsorship.auth.models import ADMIN, APPROVER, STAFF
+from sponsorship.core.errors import DomainError, PermissionDenied
+from sponsorship.core.models import utcnow
+from sponsorship.core.workflow import Transition, Workflow
+from sponsorship.extensions import db
+from sponsorship.minutes.models import (
+    APPROVED,
+    DENY,
+    DRAFT,
+    FINAL,
+    GRANT,
+    RETURNED,
+    STATUSES,
+    Approval,
+    Minutes,
+    MinutesAttendee,
+    MinutesItem,
+)
+from sponsorship.proposals import service as proposals
+from sponsorship.proposals.models import IN_MINUTES, VERIFIED_ELIGIBLE, AidProposal
+from sponsorship.proposals.models import RETURNED as P_RETURNED
+from sponsorship.proposals.wilayah import kecamatan_name, kelurahan_name
+from sponsorship.settings.service import get_setting
+
+OFFICE = frozenset({ADMIN, STAFF})
+
+MINUTES_FLOW = Workflow(
+    STATUSES,
+    [
+        Transition("finalise", frozenset({DRAFT}), FINAL, OFFICE, _l("Finalkan (beri nomor)")),
+        Transition("approve", frozenset({FINAL}), APPROVED, frozenset({APPROVER}), _l("Setujui"),
+                   style="success"),
+        Transition("return", frozenset({FINAL}), RETURNED, frozenset({APPROVER}), _l("Kembalikan"),
+                   style="danger", needs_note=True),
+    ],
+)
+
+
+def _guard_office(actor) -> None:
+    if actor is None or actor.role not in OFFICE:
+        raise PermissionDenied(_l("Hanya staf yang menyusun berita acara."))
+
+
+def _guard_draft(minutes: Minutes) -> None:
+    if minutes.status != DRAFT:
+        raise DomainError(_l("Berita acara yang sudah final tidak dapat diubah."))
+
+
+def create_minutes(*, actor, meeting_date: date, place: str, summary: str | None = None) -> Minutes:
+    _guard_office(actor)
+    place = (place or "").strip()
+    if not place:
+        raise DomainError(_l("Tempat rapat wajib diisi."), field="place")
+    if not isinstance(meeting_date, date):
+        raise DomainError(_l("Tanggal rapat wajib diisi."), field="meeting_date")
+    minutes = Minutes(status=DRAFT, meeting_date=meeting_date, place=place[:200],
+                      summary=(summary or "").strip() or None, created_by_id=actor.id)
+    db.session.add(minutes)
+    audit.record_create(minutes, actor=actor)
+    return minutes
+
+
+def update_minutes(minutes: Minutes, *, actor, meeting_date: date, place: str,
+                   summary: str | None) -> Minutes:
+    _guard_office(actor)
+    _guard_draft(minutes)
+    if not (place or "").strip():
+        raise DomainError(_l("Tempat rapat wajib diisi."), field="place")
+    minutes.meeting_date, minutes.place = meeting_date, place.strip()[:200]
+    minutes.summary = (summary or "").strip() or None
+    audit.record_update(minutes, actor=actor)
+    return minutes
+
+
+def add_attendee(minutes: Minutes, *, actor, name: str, title: str, agency: str,
+                 nip: str | None = None) -> MinutesAttendee:
+    _guard_office(actor)
+    _guard_draft(minutes)
+    name, title, agency = (name or "").strip(), (title or "").strip(), (agency or "").strip()
+    if not (name and title and agency):
+        raise DomainError(_l("Nama, jabatan dan instansi peserta wajib diisi."), field="name")
+    person = MinutesAttendee(minutes=minutes, name=name[:120], title=title[:150], agency=agency[:150],
+                             nip=(nip or "").strip()[:30] or None, position=len(minutes.attendees))
+    db.session.add(person)
+    audit.record(actor=actor, action="attendee:add", obj=minutes,
+                 changes={"attendee": [None, f"{person.name}, {person.title}, {person.agency}"]})
+    return person
+
+
+def remove_attendee(minutes: Minutes, attendee: MinutesAttendee, *, actor) -> None:
+    _guard_office(actor)
+    _guard_draft(minutes)
+    if attendee.minutes_id != minutes.id:
+        raise DomainError(_l("Peserta tidak ditemukan."))
+    minutes.attendees.remove(attendee)
+    audit.record(actor=actor, action="attendee:remove", obj=minutes,
+                 changes={"attendee": [attendee.name, None]})
+
+
+def add_item(minutes: Minutes, proposal: AidProposal, *, actor, decision: str = GRANT,
+             amount: int | None = None, note: str | None = None) -> MinutesItem:
+    """Put a verified proposal in the draft with the decision and amount proposed."""
+    _guard_office(actor)
+    _guard_draft(minutes)
+    if decision not in (GRANT, DENY):
+        raise DomainError(_l("Keputusan tidak dikenal."), field="decision")
+    if decision == GRANT:
+        amount = amount if amount is not None else proposal.recommended_amount
+        if not amount or amount <= 0:
+            raise DomainError(_l("Isi nominal yang diusulkan."), field="amount")
+        if amount > proposal.total_requested:
+            raise DomainError(_l("Nominal tidak boleh melebihi yang diajukan."), field="amount")
+    else:
+        amount = 0
+    proposals.move(proposal, "add_to_minutes", actor=actor,
+                   changes={"minutes": [None, str(minutes)]})
+    item = MinutesItem(minutes=minutes, proposal=proposal, decision=decision, amount=amount,
+                       note=(note or "").strip()[:300] or None)
+    db.session.add(item)
+    audit.record(actor=actor, action="item:add", obj=minutes,
+                 changes={"item": [None, f"{proposal.code} {decision} {amount}"]})
+    return item
+
+
+def remove_item(minutes: Minutes, item: MinutesItem, *, actor) -> None:
+    _guard_office(actor)
+    _guard_draft(minutes)
+    if item.minutes_id != minutes.id:
+        raise DomainError(_l("Usulan tidak ada di berita acara ini."))
+    proposals.move(item.proposal, "remove_from_minutes", actor=actor,
+                   changes={"minutes": [str(minutes), None]})
+    minutes.items.remove(item)
+    audit.record(actor=actor, action="item:remove", obj=minutes,
+                 changes={"item": [item.proposal.code, None]})
+
+
+def _number(minutes: Minutes, year: int, seq: int) -> str:
+    fmt = get_setting("aid_minutes_number_format")
+    try:
+        return fmt.format(seq=seq, year=year)
+    except (KeyError, IndexError, ValueError):
+        return f"400.9/{seq:04d}/SETDA/{year}"
+
+
+def finalise_minutes(minutes: Minutes, *, actor) -> Minutes:
+    t = MINUTES_FLOW.check("finalise", minutes.status, actor.role)
+    if not minutes.items:
+        raise DomainError(_l("Berita acara belum berisi usulan."))
+    if not minutes.attendees:
+        raise DomainError(_l("Isi paling sedikit satu peserta rapat."))
+    year = minutes.meeting_date.year
+    seq = proposals.next_number("minutes", year)
+    minutes.year, minutes.seq, minutes.number = year, seq, _number(minutes, year, seq)
+    minutes.status = t.target
+    minutes.finalised_at, minutes.finalised_by_id = utcnow(), actor.id
+    audit.record(actor=actor, action="status:finalise", obj=minutes,
+                 changes={"status": [DRAFT, FINAL], "number": [None, minutes.number]})
+    return minutes
+
+
+def approve_minutes(minutes: Minutes, *, actor, note: str | None = None,
+                    exclusions: dict[int, str] | None = None) -> Approval:
+    """Approve; `exclusions` maps item ids to a reason: those proposals go back to staff."""
+    t = MINUTES_FLOW.check("approve", minutes.status, actor.role)
+    exclusions = {int(k): (v or "").strip() for k, v in (exclusions or {}).items()}
+    items = {i.id: i for i in minutes.items}
+    for item_id, reason in exclusions.items():
+        if item_id not in items:
+            raise DomainError(_l("Usulan yang dikecualikan tidak ada di berita acara ini."))
+        if not reason:
+            raise DomainError(_l("Alasan pengecualian %(code)s wajib diisi.",
+                                 code=items[item_id].proposal.code), field="exclusions")
+    if len(exclusions) == len(items):
+        raise DomainError(_l("Semua usulan dikecualikan: kembalikan berita acara ini."))
+    for item in minutes.items:
+        if item.id not in exclusions:
+            proposals.ensure_not_verifier(item.proposal, actor, _l("menyetujuinya"))
+    now = utcnow()
+    for item in minutes.items:
+        proposal = item.proposal
+        if item.id in exclusions:
+            item.excluded, item.exclusion_reason = True, exclusions[item.id][:300]
+            proposals.move(proposal, "return", actor=actor, note=item.exclusion_reason)
+        elif item.decision == GRANT:
+            proposal.approved_amount, proposal.approved_at = item.amount, now
+            proposals.move(proposal, "approve", actor=actor, note=note,
+                           changes={"approved_amount": [None, item.amount]})
+        else:
+            proposals.move(proposal, "deny", actor=actor, note=item.note or note)
+    minutes.status = t.target
+    approval = Approval(minutes=minutes, approver_id=actor.id, decided_at=now, decision=APPROVED,
+                        note=(note or "").strip() or None)
+    db.session.add(approval)
+    audit.record(actor=actor, action="status:approve", obj=minutes,
+                 changes={"status": [FINAL, APPROVED],
+                          "excluded": [None, ", ".join(items[i].proposal.code for i in exclusions)
+                                       or None]},
+                 note=approval.note)
+    return approval
+
+
+def return_minutes(minutes: Minutes, *, actor, note: str | None) -> Approval:
+    t = MINUTES_FLOW.check("return", minutes.status, actor.role)
+    note = (note or "").strip()
+    if not note:
+        raise DomainError(_l("Alasan pengembalian wajib diisi."), field="note")
+    for item in minutes.items:
+        proposals.move(item.proposal, "return", actor=actor, note=note)
+    minutes.status = t.target
+    approval = Approval(minutes=minutes, approver_id=actor.id, decided_at=utcnow(), decision=RETURNED,
+                        note=note)
+    db.session.add(approval)
+    audit.record(actor=actor, action="status:return", obj=minutes,
+                 changes={"status": [FINAL, RETURNED]}, note=note)
+    return approval
+
+
+def candidates() -> list[AidProposal]:
+    """Proposals staff may put in a draft berita acara."""
+    return list(db.session.scalars(
+        db.select(AidProposal).where(AidProposal.status.in_((VERIFIED_ELIGIBLE, P_RETURNED)))
+        .order_by(AidProposal.status_changed_at)))
+
+
+def waiting_for_approver() -> list[Minutes]:
+    return list(db.session.scalars(
+        db.select(Minutes).where(Minutes.status == FINAL).order_by(Minutes.finalised_at)))
+
+
+def minutes_document_context(minutes: Minutes) -> dict:
+    """Everything the PDF of the berita acara (and the approval letter) needs, as plain values.
+
+    No NIK and no diagnosis: patients appear by name, kelurahan and the proposal code.
+    """
+    approval = minutes.approval
+    return {
+        "kind": "berita_acara_bantuan",
+        "id": minutes.id,
+        "number": minutes.number,
+        "status": minutes.status,
+        "meeting_date": minutes.meeting_date,
+        "place": minutes.place,
+        "summary": minutes.summary,
+        "finalised_at": minutes.finalised_at,
+        "attendees": [{"name": a.name, "nip": a.nip, "title": a.title, "agency": a.agency}
+                      for a in minutes.attendees],
+        "items": [{
+            "code": i.proposal.code,
+            "patient_name": i.proposal.patient_name,
+            "kelurahan": kelurahan_name(i.proposal.kelurahan_code),
+            "kecamatan": kecamatan_name(i.proposal.kelurahan_code),
+            "destination": f"{i.proposal.referral_destination}, {i.proposal.referral_city}",
+            "requested": i.proposal.total_requested,
+            "recommended": i.proposal.recommended_amount,
+            "decision": i.decision,
+            "amount": i.amount,
+            "note": i.note,
+            "excluded": i.excluded,
+            "exclusion_reason": i.exclusion_reason,
+            "cost_lines": [{"category": c.category, "description": c.description,
+                            "quantity": c.quantity, "unit_amount": c.unit_amount, "total": c.total}
+                           for c in i.proposal.lines],
+        } for i in minutes.items],
+        "total_granted": sum(i.amount for i in minutes.items if i.decision == GRANT and not i.excluded),
+        "approval": None if approval is None else {
+            "decision": approval.decision,
+            "decided_at": approval.decided_at,
+            "approver_name": approval.approver.full_name if approval.approver else None,
+            "note": approval.note,
+        },
+        "mayor_name": get_setting("mayor_name"),
+        "mayor_title": get_setting("mayor_title"),
+        "city_name": get_setting("city_name"),
+        "unit_name": get_setting("unit_name"),
+    }
+
+
+__all__ = ["IN_MINUTES", "MINUTES_FLOW", "minutes_document_context"]

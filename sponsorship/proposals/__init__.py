@@ -1,0 +1,1 @@
+"""Aid proposals: intake, field verification, and the proposal's life cycle."""

@@ -1,0 +1,1 @@
+"""Public status check of an aid proposal (no login)."""
