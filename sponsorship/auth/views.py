@@ -9,7 +9,11 @@ from werkzeug.security import check_password_hash
 from sponsorship import policy
 from sponsorship.auth import service
 from sponsorship.auth.forms import (
-    ChangePasswordForm, ConfirmForm, LoginForm, PasswordResetForm, UserForm,
+    ChangePasswordForm,
+    ConfirmForm,
+    LoginForm,
+    PasswordResetForm,
+    UserForm,
 )
 from sponsorship.auth.models import SPONSOR, User
 from sponsorship.core.errors import DomainError
@@ -185,9 +189,14 @@ def reset_password(user_id: int):
     user = policy.get_or_404(User, user_id, "admin.users", view_action="admin.users")
     reset = PasswordResetForm(prefix="reset")
     if reset.validate_on_submit():
-        service.set_password(user, actor=current_user, password=reset.password.data)
-        db.session.commit()
-        flash(_l("Kata sandi %(u)s diatur ulang.", u=user.username), "success")
+        try:
+            service.set_password(user, actor=current_user, password=reset.password.data)
+        except DomainError as exc:  # too short: say so on the user's page
+            db.session.rollback()
+            flash(str(exc.message), "danger")
+        else:
+            db.session.commit()
+            flash(_l("Kata sandi %(u)s diatur ulang.", u=user.username), "success")
     else:
         for errors in reset.errors.values():
             for message in errors:
