@@ -3,7 +3,17 @@ from sponsorship.audit.models import AuditEvent  # noqa: F401
 from sponsorship.auth.models import User  # noqa: F401
 from sponsorship.disbursements.models import Disbursement  # noqa: F401
 from sponsorship.minutes.models import Approval, Minutes, MinutesAttendee, MinutesItem  # noqa: F401
+from sponsorship.disbursements.models import Disbursement  # noqa: F401
+from sponsorship.minutes.models import Approval, Minutes, MinutesAttendee, MinutesItem  # noqa: F401
 from sponsorship.pledges.models import Pledge  # noqa: F401
+from sponsorship.proposals.models import (  # noqa: F401
+    AidCounter,
+    AidProposal,
+    Attachment,
+    CostLine,
+    FieldVerification,
+    ProposalStep,
+)
 from sponsorship.proposals.models import (  # noqa: F401
     AidCounter,
     AidProposal,

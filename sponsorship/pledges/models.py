@@ -49,6 +49,9 @@ class Pledge(TimestampMixin, db.Model):
         # An aid fund's payouts never exceed it (raised by an atomic conditional UPDATE).
         CheckConstraint("disbursed_amount >= 0 AND disbursed_amount <= total_amount",
                         name="disbursed_in_range"),
+        # An aid fund's payouts never exceed it (raised by an atomic conditional UPDATE).
+        CheckConstraint("disbursed_amount >= 0 AND disbursed_amount <= total_amount",
+                        name="disbursed_in_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -65,6 +68,7 @@ class Pledge(TimestampMixin, db.Model):
     workers_attested: Mapped[bool] = mapped_column(default=False)
     workers_attested_at: Mapped[datetime | None]
     notes: Mapped[str | None] = mapped_column(Text)
+    disbursed_amount: Mapped[Money] = mapped_column(default=0, server_default="0")
     disbursed_amount: Mapped[Money] = mapped_column(default=0, server_default="0")
 
     sponsor: Mapped[Sponsor] = relationship(back_populates="pledges")

@@ -1,0 +1,262 @@
+"""Requests per second of real pages against a hello-world route of the same app.
+
+Starts the app under gunicorn (2 sync workers, demo data in a fresh SQLite database unless
+--database-url names an existing one), signs in as a demo user, and loads each page with
+16 concurrent connections for a few seconds: wrk when installed, else a Python client.
+Prints each page's rate and its ratio to /bench/hello. Stops everything it started.
+
+    .venv/bin/python bench/pages.py                       # or: make bench
+    .venv/bin/python bench/pages.py --database-url sqlite:////tmp/big.db --pages /sponsors/
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+HOST = "127.0.0.1"
+TARGET_RATIO = 0.25  # pages must stay at least this fraction of hello-world (issue 2)
+
+
+@dataclass
+class Result:
+    path: str
+    authenticated: bool
+    rps: float
+    requests: int
+    errors: int  # non-2xx answers and socket errors
+    tool: str
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+def run_flask(env: dict, *args: str) -> None:
+    cmd = [sys.executable, "-m", "flask", "--app", "app", *args]
+    done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        sys.exit(f"`flask {' '.join(args)}` failed:\n{done.stdout}\n{done.stderr}")
+
+
+def wait_until_up(port: int, proc: subprocess.Popen, log: Path, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            sys.exit(f"gunicorn exited ({proc.returncode}):\n{log.read_text()[-3000:]}")
+        try:
+            status, _, _ = request(port, "GET", "/healthz")
+            if status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    sys.exit(f"gunicorn did not answer /healthz within {timeout:.0f} s:\n{log.read_text()[-3000:]}")
+
+
+def request(port: int, method: str, path: str, body: str | None = None, headers: dict | None = None):
+    conn = http.client.HTTPConnection(HOST, port, timeout=10)
+    try:
+        conn.request(method, path, body=body, headers=headers or {})
+        response = conn.getresponse()
+        return response.status, response.getheaders(), response.read().decode("utf-8", "replace")
+    finally:
+        conn.close()
+
+
+def cookies_from(headers) -> dict[str, str]:
+    jar = {}
+    for name, value in headers:
+        if name.lower() == "set-cookie":
+            pair = value.split(";", 1)[0]
+            key, _, val = pair.partition("=")
+            jar[key.strip()] = val.strip()
+    return jar
+
+
+def sign_in(port: int, username: str, password: str) -> str:
+    """The Cookie header of a signed-in session (CSRF token taken from the login form)."""
+    status, headers, html = request(port, "GET", "/login")
+    jar = cookies_from(headers)
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
+        r'value="([^"]+)"[^>]*name="csrf_token"', html)
+    form = {"username": username, "password": password}
+    if match:
+        form["csrf_token"] = match.group(1)
+    cookie = "; ".join(f"{k}={v}" for k, v in jar.items())
+    status, headers, html = request(
+        port, "POST", "/login", body=urllib.parse.urlencode(form),
+        headers={"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie},
+    )
+    if status != 302:
+        sys.exit(f"signing in as {username!r} failed: HTTP {status}")
+    jar.update(cookies_from(headers))
+    return "; ".join(f"{k}={v}" for k, v in jar.items())
+
+
+def measure_wrk(port: int, path: str, cookie: str | None, seconds: float, connections: int) -> Result:
+    threads = min(connections, max(1, os.cpu_count() or 1))
+    cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds:g}s", "--latency"]
+    if cookie:
+        cmd += ["-H", f"Cookie: {cookie}"]
+    cmd.append(f"http://{HOST}:{port}{path}")
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    total = int(re.search(r"(\d+) requests in", out).group(1))
+    non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    errors = (int(non2xx.group(1)) if non2xx else 0) + (sum(map(int, sock.groups())) if sock else 0)
+    return Result(path, bool(cookie), rps, total, errors, "wrk")
+
+
+def measure_python(port: int, path: str, cookie: str | None, seconds: float, connections: int) -> Result:
+    """Fallback load: one thread per connection, reconnecting when the server closes it."""
+    headers = {"Cookie": cookie} if cookie else {}
+    counts = [0] * connections
+    errors = [0] * connections
+    stop = time.monotonic() + seconds
+
+    def worker(i: int) -> None:
+        conn = None
+        while time.monotonic() < stop:
+            try:
+                if conn is None:
+                    conn = http.client.HTTPConnection(HOST, port, timeout=10)
+                conn.request("GET", path, headers=headers)
+                response = conn.getresponse()
+                response.read()
+                if response.status >= 300:
+                    errors[i] += 1
+                counts[i] += 1
+                if response.will_close:
+                    conn.close()
+                    conn = None
+            except (OSError, http.client.HTTPException):
+                errors[i] += 1
+                if conn is not None:
+                    conn.close()
+                conn = None
+        if conn is not None:
+            conn.close()
+
+    started = time.monotonic()
+    pool = [threading.Thread(target=worker, args=(i,)) for i in range(connections)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    elapsed = time.monotonic() - started
+    total = sum(counts)
+    return Result(path, bool(cookie), total / elapsed, total, sum(errors), "python")
+
+
+def start_gunicorn(env: dict, port: int, workers: int, log: Path) -> subprocess.Popen:
+    cmd = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"{HOST}:{port}",
+           "--log-level", "warning", "app:app"]
+    with open(log, "w") as fh:
+        return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=fh, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+
+
+def stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is not None:
+        return
+    proc.send_signal(signal.SIGTERM)  # gunicorn's master stops its workers
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", help="use this database as it is (no migration, no demo data)")
+    parser.add_argument("--pages", nargs="*", default=[], metavar="PATH",
+                        help="more paths to measure with the signed-in cookie, e.g. /pledges/")
+    parser.add_argument("--login", default="staf", help="demo user to sign in as (default: staf)")
+    parser.add_argument("--password", default=os.environ.get("BENCH_PASSWORD", "pangkalpinang"))
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--tool", choices=("auto", "wrk", "python"), default="auto")
+    args = parser.parse_args(argv)
+
+    tool = args.tool
+    if tool == "auto":
+        tool = "wrk" if shutil.which("wrk") else "python"
+    if tool == "wrk" and not shutil.which("wrk"):
+        sys.exit("wrk not found (apt-get install -y wrk), or use --tool python")
+    measure = measure_wrk if tool == "wrk" else measure_python
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench-pages-"))
+    env = {
+        **os.environ,
+        "DATABASE_URL": args.database_url or f"sqlite:///{tmp / 'bench.db'}",
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(32),
+        "BENCH_ROUTES": "1",
+        "SESSION_COOKIE_SECURE": "0",
+        "UPLOAD_DIR": str(tmp / "uploads"),
+        "FLASK_DEBUG": "0",
+    }
+    proc = None
+    try:
+        if not args.database_url:
+            print("preparing a fresh SQLite database with the demo data ...", flush=True)
+            run_flask(env, "db", "upgrade", "heads")
+            run_flask(env, "seed-demo")
+        port = free_port()
+        log = tmp / "gunicorn.log"
+        proc = start_gunicorn(env, port, args.workers, log)
+        wait_until_up(port, proc, log)
+        cookie = sign_in(port, args.login, args.password)
+
+        plan = [("/bench/hello", None), ("/login", None), ("/", cookie)]
+        plan += [(path, cookie) for path in args.pages]
+        for path, jar in plan:  # every page must answer 200 before it is timed
+            status, _, _ = request(port, "GET", path, headers={"Cookie": jar} if jar else {})
+            if status != 200:
+                sys.exit(f"GET {path} answered {status}, not 200")
+
+        print(f"gunicorn {args.workers} sync workers on {HOST}:{port}; {tool}, "
+              f"{args.connections} connections, {args.seconds:g} s per page; signed in as "
+              f"{args.login}", flush=True)
+        results = []
+        for path, jar in plan:
+            measure(port, path, jar, 1.0, args.connections)  # warm-up
+            results.append(measure(port, path, jar, args.seconds, args.connections))
+            print(f"  {path}: {results[-1].rps:,.0f} req/s", flush=True)
+    finally:
+        if proc is not None:
+            stop(proc)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    hello = results[0].rps
+    print()
+    print(f"{'page':<32} {'signed in':>9} {'req/s':>10} {'ratio':>7} {'errors':>7}")
+    for r in results:
+        flag = "" if r is results[0] or r.rps / hello >= TARGET_RATIO else "  < target"
+        print(f"{r.path:<32} {'yes' if r.authenticated else 'no':>9} {r.rps:>10,.0f} "
+              f"{r.rps / hello:>7.2f} {r.errors:>7}{flag}")
+    print(f"\ntarget: every page at least {TARGET_RATIO} of /bench/hello")
+    return 1 if any(r.errors for r in results) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
