@@ -339,9 +339,9 @@ def simple_move(proposal: AidProposal, name: str, *, actor, note: str | None = N
 
 # --- timeliness, queues, other help, pipeline --------------------------------------------
 
-def targets() -> dict[str, int]:
-    return {"first_contact": int(get_setting("aid_first_contact_days")),
-            "payout": int(get_setting("aid_payout_days"))}
+def targets() -> dict[str, float]:
+    return {"first_contact": float(get_setting("aid_first_contact_days")),
+            "payout": float(get_setting("aid_payout_days"))}
 
 
 def overdue_clause(now: datetime | None = None):

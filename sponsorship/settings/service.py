@@ -24,8 +24,8 @@ DEFAULTS: dict[str, Any] = {
     "uhc_coverage_threshold": 98.0,
     "uhc_activity_threshold": 80.0,
     "aid_proposal_prefix": "BNM",
-    "aid_first_contact_days": 1,
-    "aid_payout_days": 3,
+    "aid_first_contact_days": 1.0,
+    "aid_payout_days": 3.0,
     "aid_minutes_number_format": "400.9/{seq:04d}/SETDA/{year}",
 }
 
