@@ -1,0 +1,204 @@
+"""The foundation end to end through the test client and the CLI: health, language, demo, audit log."""
+from datetime import date
+
+import pytest
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+from sponsorship.audit.models import AuditEvent
+from sponsorship.auth.models import User
+from sponsorship.config import ROOT
+from sponsorship.extensions import db
+from sponsorship.pledges.models import Pledge
+from sponsorship.sponsors.models import Sponsor
+from tests import factories
+from tests.conftest import get_page, post_page
+
+
+def test_healthz_checks_the_database(app):
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 200
+    assert response.json == {"status": "ok", "database": "ok"}
+
+
+def test_healthz_reports_a_broken_database(app, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("database down")
+
+    monkeypatch.setattr(db.session, "execute", broken)
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503 and response.json["database"] == "unreachable"
+
+
+@pytest.fixture
+def english_catalog(app, tmp_path):
+    """The repository's English catalog, compiled fresh (pytest may run before `make translations`)."""
+    target = tmp_path / "en" / "LC_MESSAGES"
+    target.mkdir(parents=True)
+    with open(ROOT / "sponsorship/translations/en/LC_MESSAGES/messages.po", "rb") as fh:
+        catalog = read_po(fh)
+    with open(target / "messages.mo", "wb") as fh:
+        write_mo(fh, catalog)
+    babel = app.extensions["babel"]
+    saved = babel.translation_directories
+    babel.translation_directories = [str(tmp_path)]
+    with app.app_context():
+        cache = babel.instance.domain_instance.cache
+    cache.clear()
+    yield
+    babel.translation_directories = saved
+    cache.clear()
+
+
+def test_english_can_be_switched_on_and_off(app, english_catalog, login, staff):
+    client = app.test_client()
+    assert get_page(client, "/login").find("h1").get_text(strip=True) == "Masuk"
+    response = client.post("/lang/en", headers={"Referer": "/login"})
+    assert response.status_code == 302 and response.headers["Location"] == "/login"
+    page = get_page(client, "/login")
+    assert page.find("h1").get_text(strip=True) == "Sign in"
+    assert page.find("html")["lang"] == "en"
+    # the choice survives signing in, and pages and error pages follow it
+    post_page(client, "/login", {"username": staff.username, "password": factories.DEFAULT_PASSWORD})
+    assert "Pledges" in {a.get_text(strip=True) for a in get_page(client, "/").select("nav a.nav-link")}
+    assert get_page(client, "/admin/users/", 403).find("h1").get_text(strip=True) == "Access denied"
+    client.post("/lang/id")
+    assert get_page(client, "/admin/users/", 403).find("h1").get_text(strip=True) == "Akses ditolak"
+    client.post("/lang/xx")  # unknown languages are ignored
+    assert get_page(client, "/admin/users/", 403).find("html")["lang"] == "id"
+
+
+def test_amounts_and_dates_stay_indonesian_in_english(app, english_catalog, login, staff, company_a):
+    pledge = factories.make_pledge(sponsor=company_a, quota=500, months=12)
+    client = login(staff)
+    client.post("/lang/en")
+    page = get_page(client, f"/pledges/{pledge.id}")
+    assert page.select_one("[data-testid=pledge-total]").get_text(strip=True) == "Rp 210.000.000"
+
+
+# --- command line ---------------------------------------------------------------------------
+
+def test_create_user_from_the_shell(app, company_a):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["create-user", "--username", "Budi", "--full-name", "Budi Santoso",
+                                 "--role", "staff", "--password", "kata-sandi-budi"])
+    assert result.exit_code == 0, result.output
+    assert "created budi (staff)" in result.output
+    result = runner.invoke(args=["create-user", "--username", "csr-a", "--full-name", "CSR A",
+                                 "--role", "sponsor", "--sponsor-npwp", company_a.npwp_display,
+                                 "--password", "kata-sandi-csr"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        budi = db.session.scalar(db.select(User).where(User.username == "budi"))
+        csr = db.session.scalar(db.select(User).where(User.username == "csr-a"))
+        assert budi.role == "staff" and budi.password_hash.startswith("scrypt:")
+        assert (csr.role, csr.sponsor_id) == ("sponsor", company_a.id)
+        created = db.session.scalar(db.select(AuditEvent).where(AuditEvent.object_id == budi.id,
+                                                                AuditEvent.object_type == "user"))
+        assert created.actor_name == "system" and created.changes["password_hash"] == [None, "••••"]
+    client = app.test_client()
+    post_page(client, "/login", {"username": "budi", "password": "kata-sandi-budi"})
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--role", "staff", "--password", "pendek"], "minimal"),
+    (["--role", "sponsor", "--password", "kata-sandi-cukup"], "ditautkan ke perusahaan"),
+    (["--role", "sponsor", "--sponsor-npwp", "123", "--password", "kata-sandi-cukup"], "NPWP"),
+])
+def test_create_user_refusals_are_plain_messages(app, args, message):
+    result = app.test_cli_runner().invoke(args=["create-user", "--username", "x", "--full-name", "X", *args])
+    assert result.exit_code == 1
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def _demo_counts():
+    return {model.__name__: db.session.scalar(db.select(db.func.count()).select_from(model))
+            for model in (User, Sponsor, Pledge, AuditEvent)}
+
+
+def test_seed_demo_is_idempotent_and_builds_the_demo_city(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        first = _demo_counts()
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    assert "database not empty" in runner.invoke(args=["seed-demo", "--if-empty"]).output
+    with app.app_context():
+        assert _demo_counts() == first
+
+        users = {u.username: u for u in db.session.scalars(db.select(User))}
+        expected = {"admin": "admin", "staf": "staff", "bsb": "sponsor", "sponsor2": "sponsor",
+                    "baznas": "verifier", "walikota": "approver"}
+        assert {name: users[name].role for name in expected} == expected
+
+        sponsors = db.session.scalars(db.select(Sponsor).order_by(Sponsor.id)).all()
+        assert len(sponsors) == 3
+        bank = next(s for s in sponsors if s.short_name == "Bank Sumsel Babel")
+        assert bank.name == "PT Bank Pembangunan Daerah Sumatera Selatan dan Bangka Belitung"
+        assert users["bsb"].sponsor_id == bank.id
+        assert users["sponsor2"].sponsor_id not in (None, bank.id)
+
+        pledges = db.session.scalars(db.select(Pledge)).all()
+        premium = [p for p in pledges if p.sponsor_id == bank.id and p.programme == "premium"]
+        assert [(p.status, p.quota, p.months, p.start_month, p.monthly_amount, p.total_amount)
+                for p in premium] == [("agreed", 500, 12, date(2026, 1, 1), 35_000, 210_000_000)]
+        fund = [p for p in pledges if p.sponsor_id == users["sponsor2"].sponsor_id]
+        assert [(p.programme, p.status, p.total_amount) for p in fund] == [
+            ("aid_fund", "active", 150_000_000)]
+        others = {s.id for s in sponsors} - {bank.id, users["sponsor2"].sponsor_id}
+        assert [p.status for p in pledges if p.sponsor_id in others] == ["draft"]
+
+    for username in expected:
+        client = app.test_client()
+        post_page(client, "/login", {"username": username, "password": "pangkalpinang"})
+    bsb = app.test_client()
+    post_page(bsb, "/login", {"username": "bsb", "password": "pangkalpinang"})
+    portal = get_page(bsb, "/portal/")
+    assert "Rp 210.000.000" in portal.get_text()
+    assert "150.000.000" not in portal.get_text()
+
+
+# --- audit log ------------------------------------------------------------------------------
+
+def test_global_audit_log_filters(login, staff, admin, company_a, company_b):
+    a = factories.make_pledge(sponsor=company_a, actor=staff, title="Pledge A")
+    factories.make_pledge(sponsor=company_b, actor=admin, title="Pledge B", status="agreed")
+    client = login(staff)
+
+    def action(cells):
+        return cells[2].find(string=True).strip()  # without the note below it
+
+    def rows(query):
+        page = get_page(client, "/audit/?" + query)
+        return [tr.find_all("td") for tr in page.select("tbody tr") if len(tr.find_all("td")) == 5]
+
+    everything = rows("")
+    assert len(everything) >= 5  # two users, two companies, two pledges, one move
+    by_type = rows("object_type=pledge")
+    assert by_type and all(cells[3].get_text().startswith("pledge") for cells in by_type)
+    by_object = rows(f"object_type=pledge&object_id={a.id}")
+    assert [action(c) for c in by_object] == ["create"]
+    by_actor = rows(f"actor={admin.username.upper()}")
+    assert by_actor and {c[1].get_text(strip=True) for c in by_actor} == {admin.username}
+    moves = rows("action=status")
+    assert [action(c) for c in moves] == ["status:agree"]
+    assert "agreed" in moves[0][4].get_text()
+    assert rows("from=2000-01-01&to=2000-01-31") == []
+    today = date.today().isoformat()
+    assert len(rows(f"from={today}&to={today}")) == len(everything)
+    assert len(rows("from=nonsense")) == len(everything)
+
+
+def test_object_history_shows_old_and_new(login, staff, company_a):
+    pledge = factories.make_pledge(sponsor=company_a, actor=staff)
+    client = login(staff)
+    post_page(client, f"/pledges/{pledge.id}/move/cancel", {"note": "Perusahaan menarik diri"})
+    page = get_page(client, f"/pledges/{pledge.id}")
+    text = page.get_text(" ", strip=True)
+    assert "Perusahaan menarik diri" in text
+    assert "draft" in text and "cancelled" in text
+    # a sponsor sees its pledge but not the internal history
+    sponsor = factories.make_user(role="sponsor", sponsor=company_a)
+    assert "Perusahaan menarik diri" not in get_page(login(sponsor), f"/pledges/{pledge.id}").get_text()
