@@ -75,6 +75,24 @@ def app(database_url, tmp_path_factory):
         db.engine.dispose()
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _cheap_password_hashes():
+    """scrypt with small parameters: the same code path, ~50x faster than production's.
+
+    tests/unit/test_auth_service.py checks the production parameters separately.
+    """
+    from sponsorship.auth import service
+
+    real = service.generate_password_hash
+
+    def cheap(password, method="scrypt", salt_length=16):
+        return real(password, method="scrypt:1024:8:1", salt_length=salt_length)
+
+    service.generate_password_hash = cheap
+    yield
+    service.generate_password_hash = real
+
+
 @pytest.fixture(autouse=True)
 def _clean_database(app):
     """Every test starts from migrated, empty tables (plus the seeded tariffs)."""
