@@ -87,3 +87,12 @@ def test_malformed_tokens_load_nobody(db_session, token):
 def test_admin_cannot_deactivate_themselves(db_session, admin):
     with pytest.raises(DomainError):
         service.set_active(admin, actor=admin, active=False)
+
+
+def test_production_hashes_use_full_scrypt_parameters(app_ctx, monkeypatch):
+    import werkzeug.security
+
+    monkeypatch.setattr(service, "generate_password_hash", werkzeug.security.generate_password_hash)
+    hashed = service.hash_password("kata-sandi-panjang")
+    assert hashed.startswith("scrypt:32768:8:1$")
+    assert werkzeug.security.check_password_hash(hashed, "kata-sandi-panjang")
