@@ -79,6 +79,9 @@ BLUEPRINTS = [
     "sponsorship.audit.views:bp",
     "sponsorship.settings.views:bp",
     "sponsorship.portal.views:bp",
+    "sponsorship.beneficiaries.views:bp",
+    "sponsorship.allocations.views:bp",
+    "sponsorship.allocations.views:portal_bp",
     "sponsorship.uhc.views:bp",
     "sponsorship.transparency.views:bp",
 ]

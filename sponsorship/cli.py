@@ -50,3 +50,7 @@ def register_cli(app: Flask) -> None:
             return
         run()
         click.echo("demo data ready")
+
+    from sponsorship.beneficiaries.cli import register as register_registry
+
+    register_registry(app)

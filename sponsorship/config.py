@@ -73,3 +73,7 @@ class Config:
         self.PASSWORD_MIN_LENGTH = int(env.get("PASSWORD_MIN_LENGTH", 10))
         self.PAGE_SIZE = 25
         self.BENCH_ROUTES = _flag("BENCH_ROUTES", False)
+        # NIK secrecy: encryption key and blind-index key, kept outside the database.
+        self.NIK_ENCRYPTION_KEY = env.get("NIK_ENCRYPTION_KEY") or instance_secret(instance_path, "nik_key")
+        self.NIK_HMAC_KEY = env.get("NIK_HMAC_KEY") or instance_secret(instance_path, "nik_hmac_key")
+        self.IMPORT_MAX_BYTES = int(env.get("IMPORT_MAX_BYTES", 50 * 1024 * 1024))

@@ -1,11 +1,16 @@
 """Imports every model module so the metadata (and Alembic) sees all tables."""
+from sponsorship.allocations.models import Allocation  # noqa: F401
 from sponsorship.audit.models import AuditEvent  # noqa: F401
 from sponsorship.auth.models import User  # noqa: F401
+from sponsorship.beneficiaries.models import (  # noqa: F401
+    Beneficiary, Discrepancy, ImportBatch, SourceRecord,
+)
 from sponsorship.disbursements.models import Disbursement  # noqa: F401
 from sponsorship.minutes.models import Approval, Minutes, MinutesAttendee, MinutesItem  # noqa: F401
 from sponsorship.disbursements.models import Disbursement  # noqa: F401
 from sponsorship.minutes.models import Approval, Minutes, MinutesAttendee, MinutesItem  # noqa: F401
 from sponsorship.pledges.models import Pledge  # noqa: F401
+from sponsorship.regions.models import Region  # noqa: F401
 from sponsorship.proposals.models import (  # noqa: F401
     AidCounter,
     AidProposal,

@@ -10,8 +10,10 @@ from sponsorship import policy
 NAV = [
     (_l("Beranda"), "dashboard.home", None),
     (_l("Portal perusahaan"), "portal.home", "portal.view"),
+    (_l("Warga ditanggung"), "coverage.index", "coverage.view"),
     (_l("Perusahaan"), "sponsors.index", "sponsor.list"),
     (_l("Komitmen"), "pledges.index", "pledge.list"),
+    (_l("Registri warga"), "beneficiaries.index", "beneficiary.list"),
     (_l("Dasbor UHC"), "uhc.dashboard", "uhc.view"),
     (_l("Jejak audit"), "audit.index", "audit.view"),
     (_l("Pengguna"), "admin_users.index", "admin.users"),

@@ -62,6 +62,15 @@ RULES: dict[str, Callable[..., bool]] = {
     "home.staff": _roles(*OFFICE),
     "home.verifier": _roles(VERIFIER),
     "home.approver": _roles(APPROVER),
+    "beneficiary.list": _roles(*OFFICE),
+    "beneficiary.view": _roles(*OFFICE),
+    "beneficiary.import": _roles(*OFFICE),
+    "discrepancy.resolve": _roles(*OFFICE),
+    "allocation.view": _roles(*OFFICE),
+    "allocation.manage": _roles(*OFFICE),
+    # A sponsor sees its own pledges' allocated residents, masked.
+    "coverage.view": lambda user, obj=None: user.role == SPONSOR and (
+        obj is None or owner_sponsor_id(obj) == user.sponsor_id),
     "uhc.view": _roles(*OFFICE, APPROVER),
     "uhc.edit": _roles(*OFFICE),
 }

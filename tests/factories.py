@@ -7,7 +7,7 @@ from datetime import date
 from stdnum import luhn
 
 DEFAULT_PASSWORD = "rahasia-uji-123"
-REFERENCE_TABLES: tuple[str, ...] = ()  # tables filled by migrations (kept between tests)
+REFERENCE_TABLES: tuple[str, ...] = ("region",)  # tables filled by migrations (kept between tests)
 
 _seq = itertools.count(1)
 

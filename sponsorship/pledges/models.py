@@ -46,6 +46,9 @@ class Pledge(TimestampMixin, db.Model):
             name="premium_attested",
         ),
         Index("ix_pledge_status_programme", "status", "programme"),
+        # Slots held by reserved/active allocations, moved only by an atomic conditional UPDATE.
+        CheckConstraint("allocated_count >= 0 AND (quota IS NULL OR allocated_count <= quota)",
+                        name="allocated_within_quota"),
         # An aid fund's payouts never exceed it (raised by an atomic conditional UPDATE).
         CheckConstraint("disbursed_amount >= 0 AND disbursed_amount <= total_amount",
                         name="disbursed_in_range"),
@@ -68,6 +71,7 @@ class Pledge(TimestampMixin, db.Model):
     workers_attested: Mapped[bool] = mapped_column(default=False)
     workers_attested_at: Mapped[datetime | None]
     notes: Mapped[str | None] = mapped_column(Text)
+    allocated_count: Mapped[int] = mapped_column(default=0, server_default="0")
     disbursed_amount: Mapped[Money] = mapped_column(default=0, server_default="0")
     disbursed_amount: Mapped[Money] = mapped_column(default=0, server_default="0")
 

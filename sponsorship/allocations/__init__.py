@@ -1,0 +1,1 @@
+"""Allocating registry residents to the slots of premium pledges, never over quota."""

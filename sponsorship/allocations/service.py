@@ -1,0 +1,196 @@
+"""Allocation rules: add, fill by priority, activate, end, replace; never over quota, never twice.
+
+The quota is held by the database: `pledge.allocated_count` moves only through an atomic
+conditional UPDATE in the same transaction as the allocation rows (CHECK keeps it within the
+quota), and a partial unique index stops a resident from holding two slots at once.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from sponsorship.allocations.models import (
+    ACTIVE,
+    END_REASONS,
+    ENDED,
+    HOLDING,
+    RESERVED,
+    STATUSES,
+    Allocation,
+)
+from sponsorship.audit import service as audit
+from sponsorship.audit.models import AuditEvent
+from sponsorship.auth.models import ADMIN, STAFF
+from sponsorship.beneficiaries import service as registry
+from sponsorship.beneficiaries.models import Beneficiary
+from sponsorship.core.errors import DomainError, PermissionDenied
+from sponsorship.core.models import utcnow
+from sponsorship.core.workflow import Transition, Workflow
+from sponsorship.extensions import db
+from sponsorship.pledges.models import ACTIVE as PLEDGE_ACTIVE
+from sponsorship.pledges.models import AGREED, PREMIUM, Pledge
+
+OFFICE = frozenset({ADMIN, STAFF})
+ALLOCATION_FLOW = Workflow(
+    STATUSES,
+    [
+        Transition("activate", frozenset({RESERVED}), ACTIVE, OFFICE, _l("Aktifkan")),
+        Transition("end", frozenset({RESERVED, ACTIVE}), ENDED, OFFICE, _l("Akhiri"), style="danger",
+                   needs_note=True),
+    ],
+)
+OPEN_PLEDGE = (AGREED, PLEDGE_ACTIVE)
+
+
+def _guard(actor, pledge: Pledge) -> None:
+    if actor is None or actor.role not in OFFICE:
+        raise PermissionDenied(_l("Peran Anda tidak berwenang melakukan tindakan ini."))
+    if pledge.programme != PREMIUM:
+        raise DomainError(_l("Alokasi warga hanya untuk komitmen iuran JKN."))
+    if pledge.status not in OPEN_PLEDGE:
+        raise DomainError(_l("Alokasi hanya dapat dilakukan pada komitmen yang disepakati atau berjalan."))
+
+
+def _start_month(pledge: Pledge, start_month: date | None) -> date:
+    start = (start_month or pledge.start_month).replace(day=1)
+    if start < pledge.start_month or start > pledge.end_month:
+        raise DomainError(_l("Bulan mulai harus di dalam periode komitmen."), field="start_month")
+    return start
+
+
+def _take_slots(pledge: Pledge, n: int) -> bool:
+    """The atomic conditional counter: true when n slots were still free and are now taken."""
+    result = db.session.execute(
+        update(Pledge).where(Pledge.id == pledge.id, Pledge.allocated_count + n <= Pledge.quota)
+        .values(allocated_count=Pledge.allocated_count + n)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.expire(pledge, ["allocated_count"])
+    return result.rowcount == 1
+
+
+def _release_slot(pledge_id: int) -> None:
+    db.session.execute(update(Pledge).where(Pledge.id == pledge_id)
+                       .values(allocated_count=Pledge.allocated_count - 1)
+                       .execution_options(synchronize_session=False))
+
+
+def free_slots(pledge: Pledge) -> int:
+    return max(0, (pledge.quota or 0) - pledge.allocated_count)
+
+
+def allocate(pledge: Pledge, beneficiary: Beneficiary, *, actor,
+             start_month: date | None = None) -> Allocation:
+    """Put one resident in one slot (reserved while the pledge is agreed, active once it runs)."""
+    _guard(actor, pledge)
+    start = _start_month(pledge, start_month)
+    reasons = registry.ineligibility_reasons(beneficiary)
+    if reasons:
+        raise DomainError(_l("Warga tidak memenuhi syarat: %(r)s", r=" ".join(str(r) for r in reasons)))
+    if not _take_slots(pledge, 1):
+        raise DomainError(_l("Kuota komitmen sudah penuh."))
+    alloc = Allocation(pledge_id=pledge.id, beneficiary_id=beneficiary.id, start_month=start,
+                       status=ACTIVE if pledge.status == PLEDGE_ACTIVE else RESERVED)
+    try:
+        with db.session.begin_nested():
+            db.session.add(alloc)
+            db.session.flush()
+    except IntegrityError:
+        raise DomainError(_l("Warga ini sudah dialokasikan pada komitmen lain.")) from None
+    audit.record_create(alloc, actor=actor)
+    return alloc
+
+
+def preview_fill(pledge: Pledge) -> list[Beneficiary]:
+    """The residents who would fill the free slots, in priority order (nothing is written)."""
+    ids = registry.eligible_by_priority(free_slots(pledge))
+    if not ids:
+        return []
+    rows = {b.id: b for b in db.session.scalars(select(Beneficiary).where(Beneficiary.id.in_(ids)))}
+    return [rows[i] for i in ids if i in rows]
+
+
+def fill_by_priority(pledge: Pledge, *, actor, beneficiary_ids: list[int],
+                     start_month: date | None = None) -> int:
+    """Allocate the previewed residents that are still eligible; returns how many were placed."""
+    _guard(actor, pledge)
+    start = _start_month(pledge, start_month)
+    wanted = list(dict.fromkeys(beneficiary_ids))[: free_slots(pledge)]
+    still = set()
+    for i in range(0, len(wanted), 900):
+        still.update(db.session.scalars(select(Beneficiary.id).where(
+            Beneficiary.id.in_(wanted[i:i + 900]), registry.eligible_clause())))
+    chosen = [i for i in wanted if i in still]
+    if not chosen:
+        return 0
+    if not _take_slots(pledge, len(chosen)):
+        raise DomainError(_l("Kuota komitmen tidak cukup lagi; muat ulang pratinjau."))
+    now = utcnow()
+    status = ACTIVE if pledge.status == PLEDGE_ACTIVE else RESERVED
+    table = Allocation.__table__
+    try:
+        with db.session.begin_nested():
+            rows = db.session.execute(table.insert().returning(table.c.id, table.c.beneficiary_id), [
+                {"pledge_id": pledge.id, "beneficiary_id": b, "start_month": start, "status": status,
+                 "created_at": now, "updated_at": now} for b in chosen]).all()
+    except IntegrityError:
+        raise DomainError(_l("Sebagian warga baru saja dialokasikan di tempat lain; muat ulang pratinjau.")) \
+            from None
+    name = getattr(actor, "username", None) or "system"
+    db.session.execute(AuditEvent.__table__.insert(), [
+        {"occurred_at": now, "actor_id": actor.id, "actor_name": name, "action": "create",
+         "object_type": "allocation", "object_id": r.id, "object_label": f"#{r.id}",
+         "changes": {"pledge_id": [None, pledge.id], "beneficiary_id": [None, r.beneficiary_id],
+                     "status": [None, status], "start_month": [None, start.isoformat()]},
+         "note": "fill-by-priority"} for r in rows])
+    audit.record(actor=actor, action="allocation:fill", obj=pledge,
+                 changes={"allocated": [None, len(rows)]})
+    return len(rows)
+
+
+def transition_allocation(alloc: Allocation, name: str, *, actor, reason: str | None = None,
+                          end_month: date | None = None, replaced_by: Allocation | None = None) -> Allocation:
+    """The only way an allocation's status changes; ending frees the slot in the same transaction."""
+    t = ALLOCATION_FLOW.check(name, alloc.status, getattr(actor, "role", ""))
+    old = alloc.status
+    changes: dict = {"status": [old, t.target]}
+    if t.target == ENDED:
+        if reason not in END_REASONS:
+            raise DomainError(_l("Pilih alasan berakhirnya alokasi."), field="reason")
+        month = (end_month or date.today()).replace(day=1)
+        alloc.end_month = max(month, alloc.start_month)
+        alloc.end_reason = reason
+        if replaced_by is not None:
+            alloc.replaced_by_id = replaced_by.id
+        _release_slot(alloc.pledge_id)
+        db.session.expire(alloc.pledge, ["allocated_count"])
+        changes["end_reason"] = [None, reason]
+    alloc.status = t.target
+    db.session.flush()
+    audit.record(actor=actor, action=f"status:{name}", obj=alloc, changes=changes)
+    return alloc
+
+
+def replace_allocation(alloc: Allocation, newcomer: Beneficiary, *, actor) -> Allocation:
+    """End an allocation as "replaced" and give its slot to another resident."""
+    if alloc.status not in HOLDING:
+        raise DomainError(_l("Hanya alokasi yang aktif atau dipesan yang dapat diganti."))
+    pledge = alloc.pledge
+    start = max(date.today().replace(day=1), alloc.start_month)
+    start = min(max(start, pledge.start_month), pledge.end_month)
+    transition_allocation(alloc, "end", actor=actor, reason="replaced", end_month=start)
+    new = allocate(pledge, newcomer, actor=actor, start_month=start)
+    alloc.replaced_by_id = new.id
+    db.session.flush()
+    return new
+
+
+def pledge_allocations(pledge: Pledge, *, holding_only: bool = False):
+    stmt = (select(Allocation).where(Allocation.pledge_id == pledge.id)
+            .options(db.joinedload(Allocation.beneficiary)).order_by(Allocation.id))
+    if holding_only:
+        stmt = stmt.where(Allocation.status.in_(HOLDING))
+    return stmt

@@ -1,0 +1,100 @@
+"""Demo residents of Pangkalpinang from two lists (Dukcapil, Dinsos) that disagree a little,
+and 120 of them allocated to the Bank Sumsel Babel pledge. Fixed seed: reproducible; safe to rerun."""
+from __future__ import annotations
+
+import csv
+import io
+import random
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+
+from sponsorship.beneficiaries.models import Beneficiary
+from sponsorship.extensions import db
+
+FIRST_M = ["Ahmad", "Budi", "Rudi", "Hendra", "Agus", "Joko", "Slamet", "Yusuf", "Ridwan", "Fajar", "Andi",
+           "Bambang", "Herman", "Irfan", "Supriadi", "Teguh", "Wahyu", "Rizki", "Dedi", "Eko"]
+FIRST_F = ["Siti", "Nur", "Dewi", "Sri", "Rina", "Yanti", "Aisyah", "Fitri", "Lestari", "Maya", "Ratna",
+           "Wati", "Sari", "Indah", "Putri", "Rahmawati", "Ani", "Nurhaliza", "Kartini", "Hasanah"]
+LAST = ["Saputra", "Hidayat", "Santoso", "Wijaya", "Pratama", "Kurniawan", "Setiawan", "Lim", "Tan", "Ng",
+        "Halim", "Susanto", "Gunawan", "Rahman", "Syahputra", "Sembiring", "Nasution", "Harahap", "Effendi",
+        "Chandra"]
+STREETS = ["Jl. Merdeka", "Jl. Sudirman", "Jl. Soekarno Hatta", "Jl. Depati Amir", "Jl. Ahmad Yani",
+           "Jl. Mentok", "Gg. Melati", "Jl. Kampung Bintang", "Jl. Pasir Padi", "Jl. Koba"]
+SEGMENTS = ["PBPU"] * 5 + ["BELUM"] * 3 + ["PBI_APBN"] * 2 + ["PBI_APBD", "BP", "PPU"]
+HEADER = ["nik", "no_kk", "nama", "jenis_kelamin", "tanggal_lahir", "alamat", "rt", "rw", "kelurahan",
+          "no_hp", "no_jkn", "segmen_jkn", "status_jkn", "tunggakan_bulan", "desil"]
+
+
+def generate_rows(n: int, *, seed: int = 1971,
+                  regions: list[tuple[str, str]] | None = None) -> list[list[str]]:
+    """n residents with valid, unique NIKs (issued in a 19.71 kecamatan) and consistent birth data."""
+    from sponsorship.regions.service import shipped_regions
+
+    rng = random.Random(seed)  # noqa: S311 - reproducible demo data, not secrets
+    regions = regions or [(r["code"], r["name"]) for r in shipped_regions()]
+    seen: set[str] = set()
+    rows = []
+    start = date(1940, 1, 1)
+    while len(rows) < n:
+        code, name = rng.choice(regions)
+        female = rng.random() < 0.5
+        born = start + timedelta(days=rng.randrange(0, 365 * 80))
+        kec = code.split(".")[2]
+        day = born.day + (40 if female else 0)
+        nik = f"1971{kec}{day:02d}{born.month:02d}{born.year % 100:02d}{rng.randrange(1, 10000):04d}"
+        if nik in seen:
+            continue
+        seen.add(nik)
+        kk = f"1971{kec}{rng.randrange(1, 29):02d}{rng.randrange(1, 13):02d}{rng.randrange(0, 100):02d}" \
+             f"{rng.randrange(1, 10000):04d}"
+        first = rng.choice(FIRST_F if female else FIRST_M)
+        segment = rng.choice(SEGMENTS)
+        status = "AKTIF" if segment in ("PBI_APBN", "PBI_APBD", "PPU") or rng.random() < 0.3 else "NONAKTIF"
+        if segment == "BELUM":
+            status = ""
+        arrears = rng.randrange(1, 25) if segment == "PBPU" and status == "NONAKTIF" else 0
+        rows.append([
+            nik, kk, f"{first} {rng.choice(LAST)}", "P" if female else "L", born.isoformat(),
+            f"{rng.choice(STREETS)} No. {rng.randrange(1, 200)}", str(rng.randrange(1, 15)),
+            str(rng.randrange(1, 8)), name if rng.random() < 0.7 else code,
+            f"08{rng.randrange(10**9, 10**10)}",
+            f"{rng.randrange(0, 10**13):013d}" if segment != "BELUM" else "", segment, status, str(arrears),
+            str(rng.randrange(1, 11)) if rng.random() < 0.85 else "",
+        ])
+    return rows
+
+
+def to_csv(rows: list[list[str]], header: list[str] = HEADER) -> bytes:
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(header)
+    w.writerows(rows)
+    return buf.getvalue().encode()
+
+
+def seed(context: dict) -> dict:
+    from sponsorship.allocations import service as allocations
+    from sponsorship.beneficiaries.service import import_file
+
+    staff = context.get("staff")
+    count = db.session.scalar(select(func.count()).select_from(Beneficiary))
+    if count < 2000:
+        rows = generate_rows(2000, seed=1971)
+        import_file(actor=staff, data=to_csv(rows), file_name="dukcapil-2026-01.csv", source="dukcapil")
+        # Dinas Sosial's list covers 600 of them; a few dozen spell a name or a kelurahan differently.
+        rng = random.Random(2026)  # noqa: S311 - reproducible demo data
+        dinsos = [list(r) for r in rows[:600]]
+        for r in rng.sample(dinsos, 30):
+            r[2] = r[2] + " Binti " + rng.choice(LAST) if r[3] == "P" else r[2].upper() + "D"
+        for r in rng.sample(dinsos, 15):
+            r[8] = "Bacang" if r[8] != "Bacang" else "Pasir Putih"
+        import_file(actor=staff, data=to_csv(dinsos), file_name="dinsos-dtks-2026-01.csv", source="dinsos")
+        db.session.flush()
+    pledge = context.get("bank_pledge")
+    if pledge is not None and pledge.allocated_count < 120:
+        need = 120 - pledge.allocated_count
+        from sponsorship.beneficiaries.service import eligible_by_priority
+
+        allocations.fill_by_priority(pledge, actor=staff, beneficiary_ids=eligible_by_priority(need))
+    return {}

@@ -1,0 +1,449 @@
+"""Reading agency lists (CSV or XLSX): refuse unusable files, validate every row, apply in bulk.
+
+Built for 250,000 rows: rows stay plain dicts, existing residents are loaded by blind index in
+chunks, and writes go to the database as executemany batches, never one ORM object per row.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from sponsorship.beneficiaries.models import (
+    JKN_STATUSES,
+    RECONCILED_FIELDS,
+    SEGMENTS,
+    SOURCES,
+    Beneficiary,
+    Discrepancy,
+    SourceRecord,
+)
+from sponsorship.beneficiaries.nik import NikError, agrees_with_nik, cipher, clean_kk, clean_nik, mask
+from sponsorship.beneficiaries.text import normalise
+from sponsorship.core.errors import DomainError
+from sponsorship.core.models import utcnow
+from sponsorship.extensions import db
+from sponsorship.regions.service import region_lookup
+
+# column -> (model field, label for the documentation page)
+COLUMNS: dict[str, tuple[str, Any]] = {
+    "nik": ("nik", _l("NIK, 16 digit (wajib; format sel sebagai teks)")),
+    "no_kk": ("kk_number", _l("Nomor Kartu Keluarga, 16 digit")),
+    "nama": ("name", _l("Nama lengkap (wajib)")),
+    "jenis_kelamin": ("sex", _l("L atau P")),
+    "tanggal_lahir": ("birth_date", _l("TTTT-BB-HH atau HH-BB-TTTT")),
+    "alamat": ("address", _l("Alamat")),
+    "rt": ("rt", _l("RT, angka")),
+    "rw": ("rw", _l("RW, angka")),
+    "kelurahan": ("region_code", _l("Nama kelurahan atau kode Kemendagri, mis. 19.71.01.1004 (wajib)")),
+    "no_hp": ("phone", _l("Nomor HP")),
+    "no_jkn": ("jkn_number", _l("Nomor kartu JKN, 13 digit")),
+    "segmen_jkn": ("jkn_segment", _l("PBI_APBN, PBI_APBD, PBPU, BP, PPU atau BELUM")),
+    "status_jkn": ("jkn_status", _l("AKTIF atau NONAKTIF")),
+    "tunggakan_bulan": ("arrears_months", _l("Jumlah bulan tunggakan iuran, 0-120")),
+    "desil": ("welfare_decile", _l("Desil kesejahteraan 1-10 (1 = paling miskin)")),
+}
+# Agency lists may also say whether a resident died or moved; the manual form has exactly COLUMNS.
+AGENCY_COLUMNS: dict[str, tuple[str, Any]] = {
+    "meninggal": ("deceased", _l("YA jika meninggal dunia")),
+    "pindah": ("moved_away", _l("YA jika pindah domisili ke luar kota")),
+}
+REQUIRED = ("nik", "nama", "kelurahan")
+MAX_ROWS = 300_000
+CHUNK = 900  # below SQLite's bound-parameter limit
+
+
+def columns_for(source: str) -> dict[str, tuple[str, Any]]:
+    return COLUMNS if source == "manual" else {**COLUMNS, **AGENCY_COLUMNS}
+
+
+class UnusableFile(DomainError):
+    """The file as a whole is refused; nothing is changed."""
+
+    status_code = 400
+
+
+@dataclass
+class ParsedFile:
+    source: str
+    rows: list[tuple[int, dict[str, Any]]] = field(default_factory=list)  # (line, values)
+    invalid: list[dict[str, Any]] = field(default_factory=list)  # {"line", "reason"}
+    total: int = 0
+
+
+@dataclass
+class Plan:
+    created: list[dict] = field(default_factory=list)
+    updated: list[tuple[int, dict, dict]] = field(default_factory=list)  # (id, changes, field_sources)
+    unchanged: int = 0
+    conflicts: list[tuple[Any, str, list]] = field(default_factory=list)  # (index or id, field, values)
+    records: list[tuple[str, dict]] = field(default_factory=list)  # (nik_index, values)
+    ids: dict[str, int] = field(default_factory=dict)  # nik_index -> beneficiary id (existing)
+
+    def counts(self, parsed: ParsedFile) -> dict[str, Any]:
+        return {"created": len(self.created), "updated": len(self.updated), "unchanged": self.unchanged,
+                "invalid": [{"line": i["line"], "reason": str(i["reason"])} for i in parsed.invalid]}
+
+
+# --- reading the file ------------------------------------------------------------------------
+
+def sha256_of(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _read_rows(data: bytes, file_name: str, max_bytes: int) -> list[list[Any]]:
+    if not data:
+        raise UnusableFile(_l("Berkas kosong."))
+    if len(data) > max_bytes:
+        raise UnusableFile(_l("Berkas terlalu besar (lebih dari %(mb)s MB).", mb=max_bytes // (1024 * 1024)))
+    if data[:4] == b"PK\x03\x04":
+        return _read_xlsx(data)
+    if b"\x00" in data[:4096]:
+        raise UnusableFile(_l("Berkas bukan CSV atau XLSX."))
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise UnusableFile(_l("Berkas CSV harus berenkode UTF-8.")) from None
+    first = text.split("\n", 1)[0]
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+
+
+def _read_xlsx(data: bytes) -> list[list[Any]]:
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # noqa: BLE001 - any unreadable zip/xml means "not a spreadsheet"
+        raise UnusableFile(_l("Berkas bukan lembar kerja XLSX yang dapat dibaca.")) from None
+    try:
+        ws = wb.worksheets[0]
+        return [list(r) for r in ws.iter_rows(values_only=True)]
+    finally:
+        wb.close()
+
+
+def _cell(value: Any, *, identity: bool = False) -> str:
+    """A cell as text; a number in an identity column is how Excel mangles a NIK."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float):
+        if identity:
+            return f"{value:.5E}"
+        return str(int(value)) if value.is_integer() else str(value)
+    if isinstance(value, int) and identity and len(str(value)) >= 15:
+        return f"{float(value):.5E}"
+    return str(value).strip()
+
+
+DATE_FORMATS = (re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$"),
+                re.compile(r"^(\d{1,2})[-/](\d{1,2})[-/](\d{4})$"))
+YES = {"ya", "y", "1", "true", "benar"}
+NO = {"", "tidak", "t", "n", "0", "false", "no"}
+
+
+def _parse_date(text: str) -> date:
+    m = DATE_FORMATS[0].match(text)
+    try:
+        if m:
+            return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        m = DATE_FORMATS[1].match(text)
+        if m:
+            return date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
+    except ValueError:
+        pass
+    raise ValueError(text)
+
+
+class RowError(Exception):
+    pass
+
+
+def _row_values(raw: dict[str, str], regions: dict[str, str]) -> dict[str, Any]:
+    """Validate one row; raise RowError(reason) on the first problem."""
+    out: dict[str, Any] = {}
+    for col in REQUIRED:
+        if not raw.get(col, "").strip():
+            raise RowError(_l("Kolom wajib \"%(c)s\" kosong.", c=col))
+    try:
+        nik = clean_nik(raw["nik"])
+    except NikError as exc:
+        raise RowError(exc.reason) from None
+    out["nik"] = nik
+    for col, text in raw.items():
+        text = text.strip()
+        if col == "nik":
+            continue
+        if col == "nama":
+            if len(text) > 200:
+                raise RowError(_l("Nama terlalu panjang."))
+            out["name"] = re.sub(r"\s+", " ", text)
+        elif col == "no_kk":
+            try:
+                out["kk_number"] = clean_kk(text)
+            except NikError as exc:
+                raise RowError(exc.reason) from None
+        elif col == "jenis_kelamin":
+            sex = {"l": "L", "laki-laki": "L", "p": "P", "perempuan": "P", "": None}.get(text.lower(), "?")
+            if sex == "?":
+                raise RowError(_l("Jenis kelamin harus L atau P."))
+            out["sex"] = sex
+        elif col == "tanggal_lahir":
+            if text:
+                try:
+                    out["birth_date"] = _parse_date(text)
+                except ValueError:
+                    raise RowError(_l("Tanggal lahir \"%(v)s\" tidak valid (TTTT-BB-HH atau HH-BB-TTTT).",
+                                      v=text)) from None
+            else:
+                out["birth_date"] = None
+        elif col == "kelurahan":
+            code = regions.get(text) or regions.get(normalise(text))
+            if code is None:
+                raise RowError(_l("Kelurahan \"%(v)s\" tidak dikenal.", v=text))
+            out["region_code"] = code
+        elif col in ("rt", "rw"):
+            if text and not (text.isdigit() and len(text) <= 3):
+                raise RowError(_l("%(c)s harus angka (paling banyak 3 digit).", c=col.upper()))
+            out[col] = text.zfill(3) if text else None
+        elif col == "alamat":
+            out["address"] = text or None
+        elif col == "no_hp":
+            phone = re.sub(r"[\s-]", "", text)
+            if phone and not re.fullmatch(r"\+?\d{8,15}", phone):
+                raise RowError(_l("Nomor HP tidak valid."))
+            out["phone"] = phone or None
+        elif col == "no_jkn":
+            if text and re.match(r"^\d+([.,]\d+)?[eE][+-]?\d+$", text):
+                raise RowError(_l("No. JKN ditulis Excel dalam notasi ilmiah (%(v)s); "
+                                  "format kolom sebagai teks.", v=text))
+            if text and not re.fullmatch(r"\d{13}", text):
+                raise RowError(_l("No. JKN harus 13 digit angka."))
+            out["jkn_number"] = text or None
+        elif col == "segmen_jkn":
+            seg = text.upper().replace(" ", "_") or None
+            if seg is not None and seg not in SEGMENTS:
+                raise RowError(_l("Segmen JKN \"%(v)s\" tidak dikenal.", v=text))
+            out["jkn_segment"] = seg
+        elif col == "status_jkn":
+            st = text.upper().replace("-", "").replace(" ", "") or None
+            if st is not None and st not in JKN_STATUSES:
+                raise RowError(_l("Status JKN harus AKTIF atau NONAKTIF."))
+            out["jkn_status"] = st
+        elif col == "tunggakan_bulan":
+            if text and not (text.isdigit() and int(text) <= 120):
+                raise RowError(_l("Tunggakan harus angka bulan 0-120."))
+            out["arrears_months"] = int(text) if text else 0
+        elif col == "desil":
+            if text and not (text.isdigit() and 1 <= int(text) <= 10):
+                raise RowError(_l("Desil harus angka 1-10."))
+            out["welfare_decile"] = int(text) if text else None
+        elif col in ("meninggal", "pindah"):
+            flag = text.lower()
+            if flag not in YES | NO:
+                raise RowError(_l("Kolom %(c)s harus YA atau TIDAK.", c=col))
+            out["deceased" if col == "meninggal" else "moved_away"] = flag in YES
+    out["nik_mismatch"] = not agrees_with_nik(nik, out.get("sex"), out.get("birth_date"))
+    return out
+
+
+def parse_file(data: bytes, *, file_name: str, source: str, max_bytes: int) -> ParsedFile:
+    """Refuse an unusable file (UnusableFile) or return every valid row and every invalid one."""
+    if source not in SOURCES:
+        raise UnusableFile(_l("Sumber data tidak dikenal."))
+    table = _read_rows(data, file_name, max_bytes)
+    while table and not any(_cell(c) for c in table[-1]):
+        table.pop()
+    if not table:
+        raise UnusableFile(_l("Berkas kosong."))
+    header = [normalise(_cell(h)).replace(" ", "_") for h in table[0]]
+    allowed = columns_for(source)
+    unknown = [h for h in header if h and h not in allowed]
+    missing = [c for c in REQUIRED if c not in header]
+    if unknown or missing or len(set(h for h in header if h)) != len([h for h in header if h]):
+        parts = []
+        if missing:
+            parts.append(str(_l("kolom wajib tidak ada: %(c)s", c=", ".join(missing))))
+        if unknown:
+            parts.append(str(_l("kolom tidak dikenal: %(c)s", c=", ".join(unknown))))
+        if not parts:
+            parts.append(str(_l("ada kolom ganda")))
+        raise UnusableFile(_l("Kolom berkas tidak sesuai (%(p)s). "
+                              "Unduh templat untuk susunan kolom yang benar.", p="; ".join(parts)))
+    if len(table) < 2:
+        raise UnusableFile(_l("Berkas tidak berisi baris data."))
+    if len(table) - 1 > MAX_ROWS:
+        raise UnusableFile(_l("Berkas berisi lebih dari %(n)s baris.", n=MAX_ROWS))
+    parsed = ParsedFile(source=source)
+    regions = region_lookup()
+    seen: dict[str, int] = {}
+    identity_cols = {i for i, h in enumerate(header) if h in ("nik", "no_kk", "no_jkn")}
+    width = len(header)
+    for line, cells in enumerate(table[1:], start=2):
+        if not any(c not in (None, "") for c in cells):
+            continue
+        parsed.total += 1
+        raw = {header[i]: _cell(cells[i] if i < len(cells) else None, identity=i in identity_cols)
+               for i in range(width) if header[i]}
+        try:
+            values = _row_values(raw, regions)
+        except RowError as exc:
+            parsed.invalid.append({"line": line, "reason": exc.args[0]})
+            continue
+        first = seen.get(values["nik"])
+        if first is not None:
+            reason = _l("NIK ganda di dalam berkas (sama dengan baris %(n)s).", n=first)
+            parsed.invalid.append({"line": line, "reason": reason})
+            continue
+        seen[values["nik"]] = line
+        parsed.rows.append((line, values))
+    return parsed
+
+
+# --- comparing with the registry ---------------------------------------------------------------
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date) else value
+
+
+FIELD_NAMES = [f for f, _ in COLUMNS.values() if f != "nik"] + ["deceased", "moved_away"]
+
+
+def plan_import(parsed: ParsedFile, *, today: date | None = None) -> Plan:
+    """Decide, without writing, what each valid row does: create, update, nothing, or a discrepancy."""
+    today_iso = (today or date.today()).isoformat()
+    c = cipher()
+    table = Beneficiary.__table__
+    plan = Plan()
+    rows = [(c.blind_index(v["nik"]), v) for _, v in parsed.rows]
+    existing: dict[str, Any] = {}
+    cols = [table.c[n] for n in ["id", "nik_index", "field_sources", "nik_mismatch", *FIELD_NAMES]]
+    for i in range(0, len(rows), CHUNK):
+        keys = [k for k, _ in rows[i:i + CHUNK]]
+        for r in db.session.execute(select(*cols).where(table.c.nik_index.in_(keys))).mappings():
+            existing[r["nik_index"]] = r
+    source = parsed.source
+    for key, values in rows:
+        record = {k: _plain(v) for k, v in values.items() if k not in ("nik", "nik_mismatch")}
+        plan.records.append((key, record))
+        current = existing.get(key)
+        if current is None:
+            new = dict(values)
+            nik = new.pop("nik")
+            new.update(nik_index=key, nik_masked=mask(nik), _nik=nik, name_search=normalise(new["name"]),
+                       field_sources={f: [source, today_iso] for f in values
+                                      if f not in ("nik", "nik_mismatch")})
+            plan.created.append(new)
+            continue
+        plan.ids[key] = current["id"]
+        sources = dict(current["field_sources"] or {})
+        changes: dict[str, Any] = {}
+        disputed = False
+        for f, v in values.items():
+            if f in ("nik", "nik_mismatch") or current[f] == v:
+                continue
+            if v is None and f not in ("birth_date", "welfare_decile"):
+                continue  # an empty cell never erases what another list said
+            said = sources.get(f)
+            if f in RECONCILED_FIELDS and said and said[0] != source and current[f] is not None:
+                plan.conflicts.append((current["id"], f, [
+                    {"source": said[0], "value": _plain(current[f]), "date": said[1]},
+                    {"source": source, "value": _plain(v), "date": today_iso},
+                ]))
+                disputed = True
+                continue
+            changes[f] = v
+            sources[f] = [source, today_iso]
+        if changes:
+            if "name" in changes:
+                changes["name_search"] = normalise(changes["name"])
+            if "sex" in changes or "birth_date" in changes:
+                changes["nik_mismatch"] = values["nik_mismatch"]
+            plan.updated.append((current["id"], changes, sources))
+        elif disputed:
+            plan.updated.append((current["id"], {}, sources))  # changed: a discrepancy was opened
+        else:
+            plan.unchanged += 1
+    return plan
+
+
+def apply_plan(plan: Plan, parsed: ParsedFile, *, batch_id: int, today: date | None = None) -> int:
+    """Write the plan (the caller commits once); returns the number of discrepancies opened."""
+    today = today or date.today()
+    now = utcnow()
+    c = cipher()
+    table = Beneficiary.__table__
+    ids = dict(plan.ids)
+    for i in range(0, len(plan.created), 5000):
+        chunk = []
+        for row in plan.created[i:i + 5000]:
+            values = {k: v for k, v in row.items() if k != "_nik"}
+            values.update(nik_encrypted=c.encrypt(row["_nik"]), created_at=now, updated_at=now)
+            values.setdefault("arrears_months", 0)
+            values.setdefault("deceased", False)
+            values.setdefault("moved_away", False)
+            chunk.append(values)
+        keys = sorted({k for v in chunk for k in v})
+        chunk = [{k: v.get(k) if k not in ("arrears_months", "deceased", "moved_away") else v[k]
+                  for k in keys} for v in chunk]
+        for r in db.session.execute(table.insert().returning(table.c.id, table.c.nik_index), chunk):
+            ids[r.nik_index] = r.id
+    by_keys: dict[tuple, list[dict]] = {}
+    for bid, changes, sources in plan.updated:
+        row = {"b_id": bid, "field_sources": sources, "updated_at": now,
+               **{f"v_{k}": v for k, v in changes.items()}}
+        by_keys.setdefault(tuple(sorted(changes)), []).append(row)
+    for fields, rows in by_keys.items():
+        stmt = table.update().where(table.c.id == db.bindparam("b_id")).values(
+            field_sources=db.bindparam("field_sources"), updated_at=db.bindparam("updated_at"),
+            **{f: db.bindparam(f"v_{f}") for f in fields})
+        db.session.execute(stmt, rows)
+    if plan.records:
+        sr = SourceRecord.__table__
+        rows = [{"batch_id": batch_id, "beneficiary_id": ids[key], "source": parsed.source,
+                 "recorded_on": today, "values": values} for key, values in plan.records]
+        for i in range(0, len(rows), 5000):
+            db.session.execute(sr.insert(), rows[i:i + 5000])
+    return open_discrepancies(plan.conflicts, source=parsed.source)
+
+
+def open_discrepancies(conflicts: list[tuple[int, str, list]], *, source: str) -> int:
+    """Open one discrepancy per resident and field, or add the new source's value to the open one."""
+    if not conflicts:
+        return 0
+    dt = Discrepancy.__table__
+    open_rows: dict[tuple[int, str], Any] = {}
+    bids = sorted({bid for bid, _, _ in conflicts})
+    for i in range(0, len(bids), CHUNK):
+        stmt = select(dt.c.id, dt.c.beneficiary_id, dt.c.field, dt.c["values"]).where(
+            dt.c.status == "open", dt.c.beneficiary_id.in_(bids[i:i + CHUNK]))
+        for r in db.session.execute(stmt):
+            open_rows[(r.beneficiary_id, r.field)] = r
+    now = utcnow()
+    new_rows, updates = [], []
+    for bid, f, values in conflicts:
+        found = open_rows.get((bid, f))
+        if found is None:
+            pair = "/".join(sorted({v["source"] for v in values}))
+            new_rows.append({"beneficiary_id": bid, "field": f, "values": values, "source_pair": pair,
+                             "status": "open", "created_at": now})
+        else:
+            merged = [v for v in found["values"] if v["source"] != source] + [values[-1]]
+            updates.append({"d_id": found.id, "v": merged})
+    if new_rows:
+        db.session.execute(dt.insert(), new_rows)
+    if updates:
+        db.session.execute(dt.update().where(dt.c.id == db.bindparam("d_id")).values(
+            {"values": db.bindparam("v")}), updates)
+    return len(new_rows)

@@ -1,0 +1,1 @@
+"""Kecamatan and kelurahan of Pangkalpinang (Kemendagri codes), shipped as data."""
