@@ -7,6 +7,7 @@ from babel.numbers import format_decimal
 from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup
 
 from sponsorship import policy
 from sponsorship.core.errors import DomainError
@@ -43,10 +44,34 @@ def inject_uhc_summary():
     return {"uhc_summary": service.summary}
 
 
+class FragmentCache:
+    """Rendered page bodies keyed on the data version they show; small and per process."""
+
+    def __init__(self, size: int = 32) -> None:
+        self.size, self.items = size, {}
+
+    def get_or_render(self, key, render):
+        body = self.items.get(key)
+        if body is None:
+            if len(self.items) >= self.size:
+                self.items.clear()
+            body = self.items[key] = render()
+        return body
+
+
+dashboard_cache = FragmentCache()
+
+
 @bp.route("/")
 @policy.require("uhc.view")
 def dashboard():
-    return render_template("uhc/dashboard.html", **service.dashboard())
+    # The body (charts, tables, formatting of every month) is the costly part: rendered again
+    # only when a figure, pledge, company or setting changed. It holds no user data or token.
+    can_edit = policy.can("uhc.edit")
+    key = (_ui_locale(), can_edit, service.data_version(*service.DASHBOARD_TABLES))
+    body = dashboard_cache.get_or_render(key, lambda: Markup(render_template(  # noqa: S704 (autoescaped)
+        "uhc/_dashboard_body.html", can_edit=can_edit, **service.dashboard())))
+    return render_template("uhc/dashboard.html", body=body)
 
 
 @bp.route("/figures/new", methods=["GET", "POST"])

@@ -98,3 +98,16 @@ def test_slots_filled_and_still_open_once_allocations_count_them(app, world):
     assert "Perusahaan lain (2) 2 komitmen 140 40" in premium
     # Agreed or active quota 500 + 100 + 40 = 640, of which 160 filled: 480 still open.
     assert section(soup, "open-slots") == "480"
+
+
+def test_a_company_that_agrees_to_be_listed_appears_on_the_next_visit(app, world):
+    client = app.test_client()
+    first = client.get("/transparency")
+    assert "PT Rahasia Dermawan" not in first.get_data(as_text=True)
+    world["hidden"].listed_publicly = True
+    db.session.commit()
+    again = client.get("/transparency", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 200
+    assert "Perusahaan lain (1) 1 komitmen 40" in section(
+        get_page(client, "/transparency"), "programme-premium")
+    assert "PT Rahasia Dermawan" in again.get_data(as_text=True)
