@@ -79,8 +79,6 @@ BLUEPRINTS = [
     "sponsorship.audit.views:bp",
     "sponsorship.settings.views:bp",
     "sponsorship.portal.views:bp",
-    "sponsorship.uhc.views:bp",
-    "sponsorship.transparency.views:bp",
     "sponsorship.beneficiaries.views:bp",
     "sponsorship.allocations.views:bp",
     "sponsorship.allocations.views:portal_bp",

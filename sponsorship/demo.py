@@ -94,7 +94,6 @@ def seed_foundation(context: dict | None = None) -> dict:
 # Each part of the domain adds its step: a function taking and returning the shared context.
 DEMO_STEPS = [
     "sponsorship.demo:seed_foundation",
-    "sponsorship.uhc.demo:seed",
     "sponsorship.beneficiaries.demo:seed",
     "sponsorship.uhc.demo:seed",
 ]
