@@ -124,3 +124,16 @@ def test_admin_deactivating_a_user_ends_that_users_open_session(new_page, live_s
     # and signing in again is refused as well.
     e2e_login(staff_page, live_server, staff.username, factories.DEFAULT_PASSWORD)
     assert staff_page.url.endswith("/login")
+
+
+def test_a_verifier_signs_in_on_a_phone_without_sideways_scrolling(phone_page, live_server, verifier):
+    e2e_login(phone_page, live_server, verifier.username, factories.DEFAULT_PASSWORD)
+    assert phone_page.url.rstrip("/") == live_server
+    width = phone_page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 360, f"the home page is {width}px wide on a 360px phone"
+    # The navigation collapses behind its toggler and opens with a tap.
+    toggler = phone_page.locator(".navbar-toggler")
+    assert toggler.is_visible()
+    assert not phone_page.get_by_test_id("whoami").is_visible()
+    toggler.tap()
+    phone_page.get_by_test_id("whoami").wait_for(state="visible")
