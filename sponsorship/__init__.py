@@ -122,6 +122,9 @@ def _register_hooks(app: Flask) -> None:
             h["Cache-Control"] = "no-store"
         return response
 
+    # Globals, not only context: macros imported without context (pagination) call them too.
+    app.jinja_env.globals.update(can=policy.can, page_url=page_url)
+
     @app.context_processor
     def inject_helpers():
         from flask_babel import get_locale
