@@ -243,7 +243,7 @@ def resolve_discrepancy(d: Discrepancy, *, actor, source: str, note: str | None 
     b.field_sources = sources
     d.status, d.resolution, d.resolved_source = "resolved", str(value)[:250], source
     d.resolved_by_id, d.resolved_at = getattr(actor, "id", None), utcnow()
-    audit.record_update(b, actor=actor, note=_l("Perbedaan %(f)s diselesaikan: %(s)s", f=d.field, s=source))
+    audit.record_update(b, actor=actor, note=f"discrepancy #{d.id}: {d.field} <- {source}")
     audit.record(actor=actor, action="discrepancy:resolve", obj=d,
                  changes={"status": ["open", "resolved"], "source": [None, source]},
                  note=(note or "").strip() or None)
