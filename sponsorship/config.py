@@ -56,7 +56,8 @@ class Config:
         self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
         self.REMEMBER_COOKIE_HTTPONLY = True
         self.REMEMBER_COOKIE_SAMESITE = "Lax"
-        self.WTF_CSRF_TIME_LIMIT = self.PERMANENT_SESSION_LIFETIME.seconds
+        # total_seconds: timedelta.seconds is 0 for whole days, and 0 would expire every token.
+        self.WTF_CSRF_TIME_LIMIT = int(self.PERMANENT_SESSION_LIFETIME.total_seconds())
 
         # Login throttling; use redis://... when several workers or hosts serve the app.
         self.RATELIMIT_STORAGE_URI = env.get("RATELIMIT_STORAGE_URI", "memory://")
