@@ -1,5 +1,5 @@
 """The foundation end to end through the test client and the CLI: health, language, demo, audit log."""
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 from babel.messages.mofile import write_mo
@@ -8,6 +8,7 @@ from babel.messages.pofile import read_po
 from sponsorship.audit.models import AuditEvent
 from sponsorship.auth.models import User
 from sponsorship.config import ROOT
+from sponsorship.core.formatting import WIB
 from sponsorship.extensions import db
 from sponsorship.pledges.models import Pledge
 from sponsorship.sponsors.models import Sponsor
@@ -186,7 +187,7 @@ def test_global_audit_log_filters(login, staff, admin, company_a, company_b):
     assert [action(c) for c in moves] == ["status:agree"]
     assert "agreed" in moves[0][4].get_text()
     assert rows("from=2000-01-01&to=2000-01-31") == []
-    today = date.today().isoformat()
+    today = datetime.now(WIB).date().isoformat()  # the filter's days are Jakarta days
     assert len(rows(f"from={today}&to={today}")) == len(everything)
     assert len(rows("from=nonsense")) == len(everything)
 

@@ -107,6 +107,14 @@ def test_the_default_configuration_is_secure(tmp_path, monkeypatch):
     assert Config(tmp_path / "other").SECRET_KEY != config.SECRET_KEY
 
 
+@pytest.mark.parametrize(("hours", "seconds"), [("8", 8 * 3600), ("24", 24 * 3600), ("48", 48 * 3600)])
+def test_csrf_tokens_live_as_long_as_the_session(tmp_path, monkeypatch, hours, seconds):
+    from sponsorship.config import Config
+
+    monkeypatch.setenv("SESSION_HOURS", hours)
+    assert Config(tmp_path).WTF_CSRF_TIME_LIMIT == seconds
+
+
 def test_error_pages_are_indonesian(app, login, sponsor_a):
     client = login(sponsor_a)
     forbidden = get_page(client, "/audit/", 403)
