@@ -79,6 +79,11 @@ BLUEPRINTS = [
     "sponsorship.audit.views:bp",
     "sponsorship.settings.views:bp",
     "sponsorship.portal.views:bp",
+    "sponsorship.proposals.views:bp",
+    "sponsorship.minutes.views:bp",
+    "sponsorship.disbursements.views:bp",
+    "sponsorship.disbursements.views:portal_bp",
+    "sponsorship.track.views:bp",
     "sponsorship.beneficiaries.views:bp",
     "sponsorship.allocations.views:bp",
     "sponsorship.allocations.views:portal_bp",
@@ -121,9 +126,6 @@ def _register_hooks(app: Flask) -> None:
         if request.endpoint != "static" and "Cache-Control" not in h:
             h["Cache-Control"] = "no-store"
         return response
-
-    # Globals, not only context: macros imported without context (pagination) call them too.
-    app.jinja_env.globals.update(can=policy.can, page_url=page_url)
 
     @app.context_processor
     def inject_helpers():

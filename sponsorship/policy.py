@@ -75,6 +75,21 @@ RULES: dict[str, Callable[..., bool]] = {
         obj is None or owner_sponsor_id(obj) == user.sponsor_id),
     "uhc.view": _roles(*OFFICE, APPROVER),
     "uhc.edit": _roles(*OFFICE),
+    # aid proposals (issue 4): never a sponsor; verifiers work the field, the approver decides
+    "proposal.list": _roles(*OFFICE, VERIFIER, APPROVER),
+    "proposal.view": _roles(*OFFICE, VERIFIER, APPROVER),
+    "proposal.create": _roles(*OFFICE),
+    "proposal.assign": _roles(*OFFICE),
+    "proposal.verify": _roles(VERIFIER),
+    "proposal.transition": _roles(*OFFICE, VERIFIER),
+    "proposal.attach": _roles(*OFFICE),
+    "proposal.pipeline": _roles(*OFFICE, APPROVER),
+    "proposal.disburse": _roles(*OFFICE, VERIFIER),
+    "minutes.list": _roles(*OFFICE, APPROVER),
+    "minutes.view": _roles(*OFFICE, APPROVER),
+    "minutes.edit": _roles(*OFFICE),
+    "minutes.decide": _roles(APPROVER),
+    "fund.portal": _roles(SPONSOR),
 }
 
 

@@ -181,3 +181,34 @@ def _user_of(role: str, username: str):
 
     user = db.session.scalar(db.select(User).where(User.username == username))
     return user or make_user(role=role, username=username)
+
+
+def make_minutes(*, with_item: bool = False):
+    """A draft berita acara with one attendee (and one proposal when `with_item`)."""
+    from sponsorship.extensions import db
+    from sponsorship.minutes import service as minutes_service
+
+    staff = _system_staff()
+    minutes = minutes_service.create_minutes(actor=staff, meeting_date=date(2026, 11, 22), place="Setda")
+    minutes_service.add_attendee(minutes, actor=staff, name="Andi", title="Kabag Kesra", agency="Setda")
+    if with_item:
+        proposal = make_proposal(status="verified_eligible")
+        minutes_service.add_item(minutes, proposal, actor=staff)
+    db.session.commit()
+    return minutes
+
+
+def aid_attachment_url() -> str:
+    """The URL of a stored attachment (a PDF) of a fresh proposal."""
+    from sponsorship.extensions import db
+    from sponsorship.proposals import service
+
+    proposal = make_proposal()
+    att = service.add_attachment(proposal, actor=_system_staff(), kind="ktp", file_storage=pdf_file())
+    db.session.commit()
+    return f"/proposals/{proposal.id}/attachments/{att.id}"
+
+
+def aid_payout():
+    """The payout of a fresh proposal paid by staff (awaiting its receipt)."""
+    return proposal_payout(make_proposal(status="disbursed"))

@@ -1,0 +1,38 @@
+"""Berita acara forms."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from sponsorship.core.forms import RupiahField
+from sponsorship.minutes.models import DECISIONS
+
+
+class MinutesForm(FlaskForm):
+    meeting_date = DateField(_l("Tanggal rapat"), validators=[DataRequired()])
+    place = StringField(_l("Tempat"), validators=[DataRequired(), Length(max=200)])
+    summary = TextAreaField(_l("Ringkasan pembahasan"), validators=[Optional(), Length(max=4000)])
+
+
+class AttendeeForm(FlaskForm):
+    name = StringField(_l("Nama"), validators=[DataRequired(), Length(max=120)])
+    nip = StringField(_l("NIP"), validators=[Optional(), Length(max=30)])
+    title = StringField(_l("Jabatan"), validators=[DataRequired(), Length(max=150)])
+    agency = StringField(_l("Instansi"), validators=[DataRequired(), Length(max=150)])
+
+
+class ItemForm(FlaskForm):
+    proposal_id = SelectField(_l("Usulan"), coerce=int, choices=[])
+    decision = RadioField(_l("Keputusan yang diusulkan"), choices=list(DECISIONS.items()), default="grant")
+    amount = RupiahField(_l("Nominal (Rp)"), description=_l("Kosongkan untuk memakai rekomendasi Baznas."))
+    note = StringField(_l("Catatan"), validators=[Optional(), Length(max=300)])
+
+
+class DecisionForm(FlaskForm):
+    note = TextAreaField(_l("Catatan / alasan"), validators=[Optional(), Length(max=2000)])
+
+
+class SimpleForm(FlaskForm):
+    """CSRF only."""
