@@ -89,6 +89,9 @@ BLUEPRINTS = [
     "sponsorship.allocations.views:portal_bp",
     "sponsorship.uhc.views:bp",
     "sponsorship.transparency.views:bp",
+    "sponsorship.documents.views:bp",
+    "sponsorship.documents.views:verify_bp",
+    "sponsorship.agreements.views:bp",
 ]
 
 
@@ -126,6 +129,9 @@ def _register_hooks(app: Flask) -> None:
         if request.endpoint != "static" and "Cache-Control" not in h:
             h["Cache-Control"] = "no-store"
         return response
+
+    # Globals, not only context: macros imported without context (pagination) call them too.
+    app.jinja_env.globals.update(can=policy.can, page_url=page_url)
 
     @app.context_processor
     def inject_helpers():
