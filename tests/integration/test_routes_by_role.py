@@ -260,3 +260,27 @@ def test_every_route_for_role(role, app, persona_client, company_a, company_b):
             if not location.startswith("/login"):
                 mismatches.append(f"{method} {url}: anonymous sent to {location}, not /login")
     assert not mismatches, f"{role}:\n" + "\n".join(mismatches)
+
+
+NAV_EXPECTED = {
+    "admin": {"/", "/sponsors/", "/pledges/", "/audit/", "/admin/users/", "/admin/settings/"},
+    "staff": {"/", "/sponsors/", "/pledges/", "/audit/"},
+    "sponsor": {"/", "/portal/", "/pledges/"},
+    "verifier": {"/"},
+    "approver": {"/", "/sponsors/", "/pledges/"},
+}
+
+
+@pytest.mark.parametrize("role", sorted(NAV_EXPECTED))
+def test_navigation_offers_each_role_what_it_may_open(role, persona_client):
+    client = persona_client(role)
+    response = client.get("/", follow_redirects=True)
+    assert response.status_code == 200
+    from bs4 import BeautifulSoup
+
+    links = {a["href"] for a in BeautifulSoup(response.data, "html.parser").select("nav a.nav-link")}
+    # later parts of the domain add items; the foundation's must be exactly these
+    foundation = {"/", "/portal/", "/sponsors/", "/pledges/", "/audit/", "/admin/users/", "/admin/settings/"}
+    assert links & foundation == NAV_EXPECTED[role]
+    for href in links:
+        assert client.get(href).status_code in (200, 302), href

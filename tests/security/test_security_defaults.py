@@ -125,3 +125,20 @@ def test_error_pages_are_indonesian(app, login, sponsor_a):
     not_allowed = app.test_client().post("/healthz")
     assert not_allowed.status_code == 405
     assert "Metode tidak diizinkan" in not_allowed.get_data(as_text=True)
+
+
+def test_server_error_page_is_indonesian_and_reveals_nothing(app, tmp_path):
+    from sponsorship import create_app
+
+    broken = create_app({**app.config, "TESTING": False, "PROPAGATE_EXCEPTIONS": False,
+                         "INSTANCE_PATH": str(tmp_path)})
+
+    @broken.route("/boom")
+    def boom():
+        raise RuntimeError("secret detail: password=hunter2")
+
+    response = broken.test_client().get("/boom")
+    assert response.status_code == 500
+    text = response.get_data(as_text=True)
+    assert "Terjadi kesalahan pada server" in text
+    assert "hunter2" not in text and "Traceback" not in text
