@@ -234,6 +234,10 @@ def main(argv: list[str] | None = None) -> int:
             if status != 200:
                 sys.exit(f"GET {path} answered {status}, not 200")
 
+        load, cores = os.getloadavg()[0], os.cpu_count() or 1
+        if load > cores / 2:
+            print(f"warning: load average {load:.1f} on {cores} cores: other work skews the figures",
+                  flush=True)
         print(f"gunicorn {args.workers} sync workers on {HOST}:{port}; {tool}, "
               f"{args.connections} connections, {args.seconds:g} s per page; signed in as "
               f"{args.login}", flush=True)
