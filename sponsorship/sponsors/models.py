@@ -57,6 +57,10 @@ class Sponsor(TimestampMixin, db.Model):
 
     @property
     def npwp_display(self) -> str:
+        """`01.308.224.3-323.000` for a company's 0-prefixed 16 digits; other 16 digits as they are.
+
+        stdnum's format() applies the 15-digit pattern to 16 digits (`00.130.822.4-332.3000`).
+        """
         from stdnum.id import npwp
 
-        return npwp.format(self.npwp)
+        return npwp.format(self.npwp[1:]) if self.npwp.startswith("0") else self.npwp
