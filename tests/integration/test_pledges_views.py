@@ -118,3 +118,38 @@ def test_pledge_list_filters(login, staff, company_a, company_b):
     assert titles("programme=aid_fund") == {"A dana"}
     assert titles(f"sponsor_id={company_b.id}") == {"B batal"}
     assert titles("status=bogus") == {"A draf", "A dana", "B batal"}
+
+
+def _form_values(page):
+    values = {}
+    for field in page.select("form[method=post] input, form[method=post] select, form[method=post] textarea"):
+        name = field.get("name")
+        if not name or field.get("type") == "submit":
+            continue
+        if field.name == "select":
+            chosen = field.find("option", selected=True) or field.find("option")
+            values[name] = chosen["value"] if chosen else ""
+        elif field.get("type") in ("checkbox", "radio"):
+            if field.has_attr("checked"):
+                values[name] = field.get("value", "y")
+        elif field.name == "textarea":
+            values[name] = field.get_text()
+        else:
+            values[name] = field.get("value", "")
+    return values
+
+
+def test_saving_an_unchanged_edit_form_changes_nothing(login, staff, company_a, db_session):
+    from sponsorship.audit.models import AuditEvent
+
+    pledge = factories.make_pledge(sponsor=company_a, quota=500)
+    client = login(staff)
+    before = db_session.query(AuditEvent).count()
+    for url, detail in ((f"/sponsors/{company_a.id}/edit", f"/sponsors/{company_a.id}"),
+                        (f"/pledges/{pledge.id}/edit", f"/pledges/{pledge.id}")):
+        response = post_page(client, url, _form_values(get_page(client, url)))
+        assert response.headers["Location"] == detail
+    db_session.expire_all()
+    assert db_session.query(AuditEvent).count() == before
+    assert db_session.get(Sponsor, company_a.id).npwp == company_a.npwp
+    assert db_session.get(Pledge, pledge.id).total_amount == 500 * 12 * 35_000

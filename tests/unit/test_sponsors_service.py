@@ -77,3 +77,11 @@ def test_update_may_keep_its_own_npwp_and_records_changes(db_session):
         db_session.query(AuditEvent).filter_by(object_type="sponsor", action="update").statement
     ).all()
     assert [e.changes for e in events] == [{"sector": [None, "Perbankan"]}]
+
+
+def test_npwp_is_shown_in_the_familiar_format(db_session):
+    sponsor = create_sponsor(actor=None, data=_data())
+    assert sponsor.npwp_display == stdnum_npwp.format(NPWP15)  # 01.234.567.8-323.000
+    assert normalise_npwp(sponsor.npwp_display) == sponsor.npwp
+    sponsor.npwp = "1" + NPWP15
+    assert sponsor.npwp_display == "1" + NPWP15
