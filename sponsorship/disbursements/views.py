@@ -72,7 +72,8 @@ def receipt(payout_id: int):
     if not MoveForm().validate_on_submit():
         abort(400)
     try:
-        service.attach_receipt(proposal, payout, actor=current_user, file_storage=request.files.get("receipt"))
+        service.attach_receipt(proposal, payout, actor=current_user,
+                               file_storage=request.files.get("receipt"))
         db.session.commit()
     except DomainError as exc:
         db.session.rollback()
