@@ -41,7 +41,7 @@ def persen(value, digits: int = 2) -> str:
 @bp.app_context_processor
 def inject_uhc_summary():
     # The approver's home includes uhc/_summary.html, which calls this only when rendered.
-    return {"uhc_summary": service.summary}
+    return {"uhc_summary_html": summary_html}
 
 
 class FragmentCache:
@@ -60,6 +60,14 @@ class FragmentCache:
 
 
 dashboard_cache = FragmentCache()
+summary_cache = FragmentCache(size=8)
+
+
+def summary_html() -> Markup:
+    """The approver's one-screen summary, rendered again only when its data changed."""
+    key = (_ui_locale(), service.data_version(*service.DASHBOARD_TABLES))
+    return summary_cache.get_or_render(key, lambda: Markup(render_template(  # noqa: S704 (autoescaped)
+        "uhc/_summary_body.html", s=service.summary())))
 
 
 @bp.route("/")
