@@ -89,6 +89,9 @@ BLUEPRINTS = [
     "sponsorship.allocations.views:portal_bp",
     "sponsorship.uhc.views:bp",
     "sponsorship.transparency.views:bp",
+    "sponsorship.documents.views:bp",
+    "sponsorship.documents.views:verify_bp",
+    "sponsorship.agreements.views:bp",
 ]
 
 

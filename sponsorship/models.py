@@ -1,4 +1,5 @@
 """Imports every model module so the metadata (and Alembic) sees all tables."""
+from sponsorship.agreements.models import Agreement, AgreementTemplate  # noqa: F401
 from sponsorship.allocations.models import Allocation  # noqa: F401
 from sponsorship.audit.models import AuditEvent  # noqa: F401
 from sponsorship.auth.models import User  # noqa: F401
@@ -6,6 +7,7 @@ from sponsorship.beneficiaries.models import (  # noqa: F401
     Beneficiary, Discrepancy, ImportBatch, SourceRecord,
 )
 from sponsorship.disbursements.models import Disbursement  # noqa: F401
+from sponsorship.documents.models import Document, DocumentCounter  # noqa: F401
 from sponsorship.minutes.models import Approval, Minutes, MinutesAttendee, MinutesItem  # noqa: F401
 from sponsorship.disbursements.models import Disbursement  # noqa: F401
 from sponsorship.minutes.models import Approval, Minutes, MinutesAttendee, MinutesItem  # noqa: F401

@@ -18,6 +18,7 @@ NAV = [
     (_l("Dana bantuan"), "fund_portal.index", "fund.portal"),
     (_l("Registri warga"), "beneficiaries.index", "beneficiary.list"),
     (_l("Dasbor UHC"), "uhc.dashboard", "uhc.view"),
+    (_l("Dokumen resmi"), "documents.index", "document.list"),
     (_l("Jejak audit"), "audit.index", "audit.view"),
     (_l("Pengguna"), "admin_users.index", "admin.users"),
     (_l("Pengaturan"), "settings.index", "admin.settings"),

@@ -60,6 +60,23 @@ def mask_nik(nik: str | None) -> str:
     return nik[:6] + "*" * (len(nik) - 10) + nik[-4:] if len(nik) > 10 else "*" * len(nik)
 
 
+HARI = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
+BULAN = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September",
+         "Oktober", "November", "Desember")
+
+
+def tanggal_terbilang(value: date) -> str:
+    """`Kamis tanggal tiga belas bulan November tahun dua ribu dua puluh lima`, as official
+    documents open ("Pada hari ini ..."); always Indonesian, whatever the UI language."""
+    return (f"{HARI[value.weekday()]} tanggal {num2words(value.day, lang='id')} bulan "
+            f"{BULAN[value.month - 1]} tahun {num2words(value.year, lang='id')}")
+
+
+def tanggal_resmi(value: date) -> str:
+    """`13 November 2025` in Indonesian regardless of the UI language (for documents)."""
+    return f"{value.day} {BULAN[value.month - 1]} {value.year}"
+
+
 def register_filters(app) -> None:
     app.jinja_env.filters.update(
         rupiah=rupiah,
@@ -68,4 +85,6 @@ def register_filters(app) -> None:
         bulan=month_label,
         waktu=waktu,
         mask_nik=mask_nik,
+        tanggal_terbilang=tanggal_terbilang,
+        tanggal_resmi=tanggal_resmi,
     )

@@ -27,6 +27,11 @@ DEFAULTS: dict[str, Any] = {
     "aid_first_contact_days": 1.0,
     "aid_payout_days": 3.0,
     "aid_minutes_number_format": "400.9/{seq:04d}/SETDA/{year}",
+    # official documents (issue 5): number format per kind; {seq} and {year} only
+    "number_format_agreement": "400.7/{seq:04d}/SETDA/{year}",
+    "number_format_addendum": "400.7/{seq:04d}/ADD/SETDA/{year}",
+    "number_format_approval_letter": "400.9/{seq:04d}/WK/{year}",
+    "number_format_verification_sheet": "400.9/{seq:04d}/VL/{year}",
 }
 
 SETTING_LABELS = {
@@ -44,6 +49,10 @@ SETTING_LABELS = {
     "aid_first_contact_days": _l("Target kontak pertama setelah usulan masuk (hari)"),
     "aid_payout_days": _l("Target pencairan setelah disetujui (hari)"),
     "aid_minutes_number_format": _l("Format nomor berita acara bantuan"),
+    "number_format_agreement": _l("Format nomor perjanjian kerja sama"),
+    "number_format_addendum": _l("Format nomor addendum perjanjian"),
+    "number_format_approval_letter": _l("Format nomor surat persetujuan Wali Kota"),
+    "number_format_verification_sheet": _l("Format nomor lembar verifikasi lapangan"),
 }
 
 

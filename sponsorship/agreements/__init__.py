@@ -1,0 +1,1 @@
+"""Cooperation agreements (PKS) between the city and a company, for a pledge."""

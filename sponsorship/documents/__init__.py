@@ -1,0 +1,1 @@
+"""Official PDF documents: numbered, stored once, verifiable by QR at /verify/<token>."""

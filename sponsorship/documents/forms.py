@@ -1,0 +1,10 @@
+"""The public verification upload form."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+
+
+class VerifyUploadForm(FlaskForm):
+    file = FileField(_l("Berkas PDF yang akan diperiksa"), validators=[FileRequired()])

@@ -1,0 +1,83 @@
+"""Issued documents (immutable bytes on disk, sha256 in the row) and yearly number counters."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from sponsorship.core.models import utcnow
+from sponsorship.extensions import db
+
+AGREEMENT, ADDENDUM, MINUTES, APPROVAL_LETTER, VERIFICATION_SHEET = (
+    "agreement", "addendum", "berita_acara", "approval_letter", "verification_sheet")
+KINDS = {
+    AGREEMENT: "Perjanjian Kerja Sama",
+    ADDENDUM: "Addendum Perjanjian Kerja Sama",
+    MINUTES: "Berita Acara",
+    APPROVAL_LETTER: "Surat Persetujuan Wali Kota",
+    VERIFICATION_SHEET: "Lembar Verifikasi Lapangan",
+}
+
+
+class DocumentCounter(db.Model):
+    """Last sequence used per kind and year, raised only by an atomic UPDATE ... RETURNING."""
+
+    __tablename__ = "document_counter"
+    __table_args__ = (CheckConstraint("last_seq >= 0", name="seq_non_negative"),)
+
+    kind: Mapped[str] = mapped_column(String(40), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True)
+    last_seq: Mapped[int] = mapped_column(default=0)
+
+
+class Document(db.Model):
+    """One issued file. The row and the bytes are written once and never changed."""
+
+    __tablename__ = "document"
+    __table_args__ = (
+        UniqueConstraint("kind", "number", name="uq_document_kind_number"),
+        CheckConstraint("version >= 1", name="version_positive"),
+        CheckConstraint("length(sha256) = 64", name="sha256_length"),
+        Index("ix_document_object", "object_type", "object_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    number: Mapped[str] = mapped_column(String(80))
+    version: Mapped[int] = mapped_column(default=1)
+    title: Mapped[str] = mapped_column(String(300))
+    issued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    issued_by_name: Mapped[str] = mapped_column(String(120))
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    size: Mapped[int]
+    page_count: Mapped[int]
+    storage_path: Mapped[str] = mapped_column(String(300))
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    object_type: Mapped[str] = mapped_column(String(40))
+    object_id: Mapped[int]
+    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"))
+    sponsor_id: Mapped[int | None] = mapped_column(ForeignKey("sponsor.id"), index=True)
+
+    supersedes: Mapped[Document | None] = relationship(remote_side=[id])
+
+    def __str__(self) -> str:
+        return f"{self.kind_label} {self.number}"
+
+    @property
+    def kind_label(self) -> str:
+        return KINDS.get(self.kind, self.kind)
+
+    @property
+    def owner_sponsor_id(self) -> int | None:
+        return self.sponsor_id
+
+    @classmethod
+    def sponsor_scope(cls, sponsor_id: int):
+        return cls.sponsor_id == sponsor_id
+
+    @property
+    def filename(self) -> str:
+        safe = "".join(ch if ch.isalnum() else "-" for ch in self.number)
+        return f"{self.kind}-{safe}.pdf"
