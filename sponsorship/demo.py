@@ -96,6 +96,7 @@ DEMO_STEPS = [
     "sponsorship.demo:seed_foundation",
     "sponsorship.beneficiaries.demo:seed",
     "sponsorship.uhc.demo:seed",
+    "sponsorship.proposals.demo:seed",
 ]
 
 
