@@ -8,9 +8,10 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import json
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -25,7 +26,15 @@ from sponsorship.beneficiaries.models import (
     Discrepancy,
     SourceRecord,
 )
-from sponsorship.beneficiaries.nik import NikError, agrees_with_nik, cipher, clean_kk, clean_nik, mask
+from sponsorship.beneficiaries.nik import (
+    SCIENTIFIC,
+    NikError,
+    agrees_with_nik,
+    cipher,
+    clean_kk,
+    clean_nik,
+    mask,
+)
 from sponsorship.beneficiaries.text import normalise
 from sponsorship.core.errors import DomainError
 from sponsorship.core.models import utcnow
@@ -132,6 +141,8 @@ def _read_xlsx(data: bytes) -> list[list[Any]]:
 
 def _cell(value: Any, *, identity: bool = False) -> str:
     """A cell as text; a number in an identity column is how Excel mangles a NIK."""
+    if type(value) is str:
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, datetime):
@@ -150,6 +161,10 @@ def _cell(value: Any, *, identity: bool = False) -> str:
 DATE_FORMATS = (re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$"),
                 re.compile(r"^(\d{1,2})[-/](\d{1,2})[-/](\d{4})$"))
 YES = {"ya", "y", "1", "true", "benar"}
+SPACES = re.compile(r"\s+")
+PHONE_NOISE = re.compile(r"[\s-]")
+PHONE = re.compile(r"\+?\d{8,15}")
+JKN_NUMBER = re.compile(r"\d{13}")
 NO = {"", "tidak", "t", "n", "0", "false", "no"}
 
 
@@ -188,7 +203,7 @@ def _row_values(raw: dict[str, str], regions: dict[str, str]) -> dict[str, Any]:
         if col == "nama":
             if len(text) > 200:
                 raise RowError(_l("Nama terlalu panjang."))
-            out["name"] = re.sub(r"\s+", " ", text)
+            out["name"] = SPACES.sub(" ", text)
         elif col == "no_kk":
             try:
                 out["kk_number"] = clean_kk(text)
@@ -220,15 +235,15 @@ def _row_values(raw: dict[str, str], regions: dict[str, str]) -> dict[str, Any]:
         elif col == "alamat":
             out["address"] = text or None
         elif col == "no_hp":
-            phone = re.sub(r"[\s-]", "", text)
-            if phone and not re.fullmatch(r"\+?\d{8,15}", phone):
+            phone = PHONE_NOISE.sub("", text)
+            if phone and not PHONE.fullmatch(phone):
                 raise RowError(_l("Nomor HP tidak valid."))
             out["phone"] = phone or None
         elif col == "no_jkn":
-            if text and re.match(r"^\d+([.,]\d+)?[eE][+-]?\d+$", text):
+            if text and SCIENTIFIC.match(text):
                 raise RowError(_l("No. JKN ditulis Excel dalam notasi ilmiah (%(v)s); "
                                   "format kolom sebagai teks.", v=text))
-            if text and not re.fullmatch(r"\d{13}", text):
+            if text and not JKN_NUMBER.fullmatch(text):
                 raise RowError(_l("No. JKN harus 13 digit angka."))
             out["jkn_number"] = text or None
         elif col == "segmen_jkn":
@@ -334,6 +349,7 @@ def plan_import(parsed: ParsedFile, *, today: date | None = None) -> Plan:
         for r in db.session.execute(select(*cols).where(table.c.nik_index.in_(keys))).mappings():
             existing[r["nik_index"]] = r
     source = parsed.source
+    created_sources: dict | None = None  # the same for every new row of a file: shared, dumped once
     for key, values in rows:
         record = {k: _plain(v) for k, v in values.items() if k not in ("nik", "nik_mismatch")}
         plan.records.append((key, record))
@@ -341,9 +357,10 @@ def plan_import(parsed: ParsedFile, *, today: date | None = None) -> Plan:
         if current is None:
             new = dict(values)
             nik = new.pop("nik")
+            if created_sources is None:
+                created_sources = {f: [source, today_iso] for f in values if f not in ("nik", "nik_mismatch")}
             new.update(nik_index=key, nik_masked=mask(nik), _nik=nik, name_search=normalise(new["name"]),
-                       field_sources={f: [source, today_iso] for f in values
-                                      if f not in ("nik", "nik_mismatch")})
+                       field_sources=created_sources)
             plan.created.append(new)
             continue
         plan.ids[key] = current["id"]
@@ -378,6 +395,44 @@ def plan_import(parsed: ParsedFile, *, today: date | None = None) -> Plan:
     return plan
 
 
+def _sqlite_value(value: Any) -> Any:
+    """What SQLAlchemy would bind on SQLite, for the raw executemany path."""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, dict | list):
+        return json.dumps(value)
+    return value
+
+
+def _bulk_insert(table, rows: list[dict]) -> None:
+    """INSERT many rows of identical keys. On SQLite straight through the driver's executemany
+    (SQLAlchemy's per-value processing was most of a 250,000-row import); elsewhere via Core."""
+    if not rows:
+        return
+    conn = db.session.connection()
+    if conn.dialect.name != "sqlite":
+        db.session.execute(table.insert(), rows)
+        return
+    cols = list(rows[0])
+    # Convert only the columns that need it; identical dicts (shared field_sources) are dumped once.
+    special = {c for c in cols if any(isinstance(r[c], date | dict | list) for r in rows[:50])}
+    dumped: dict[int, str] = {}
+
+    def conv(v: Any) -> Any:
+        if isinstance(v, dict | list):
+            key = id(v)
+            if key not in dumped:
+                dumped[key] = json.dumps(v)
+            return dumped[key]
+        return _sqlite_value(v)
+
+    names = ", ".join(f'"{c}"' for c in cols)  # names from our own table metadata, never from input
+    sql = f'INSERT INTO "{table.name}" ({names}) VALUES ({", ".join("?" for _ in cols)})'  # noqa: S608
+    conn.exec_driver_sql(sql, [tuple(conv(r[c]) if c in special else r[c] for c in cols) for r in rows])
+
+
 def apply_plan(plan: Plan, parsed: ParsedFile, *, batch_id: int, today: date | None = None) -> int:
     """Write the plan (the caller commits once); returns the number of discrepancies opened."""
     today = today or date.today()
@@ -385,20 +440,20 @@ def apply_plan(plan: Plan, parsed: ParsedFile, *, batch_id: int, today: date | N
     c = cipher()
     table = Beneficiary.__table__
     ids = dict(plan.ids)
-    for i in range(0, len(plan.created), 5000):
-        chunk = []
-        for row in plan.created[i:i + 5000]:
-            values = {k: v for k, v in row.items() if k != "_nik"}
-            values.update(nik_encrypted=c.encrypt(row["_nik"]), created_at=now, updated_at=now)
-            values.setdefault("arrears_months", 0)
-            values.setdefault("deceased", False)
-            values.setdefault("moved_away", False)
-            chunk.append(values)
-        keys = sorted({k for v in chunk for k in v})
-        chunk = [{k: v.get(k) if k not in ("arrears_months", "deceased", "moved_away") else v[k]
-                  for k in keys} for v in chunk]
-        for r in db.session.execute(table.insert().returning(table.c.id, table.c.nik_index), chunk):
-            ids[r.nik_index] = r.id
+    if plan.created:
+        keys = sorted({k for row in plan.created for k in row if k != "_nik"}
+                      | {"arrears_months", "deceased", "moved_away"})
+        defaults = {"arrears_months": 0, "deceased": False, "moved_away": False}
+        # Under this transaction's write lock, every id above the current maximum is one of ours.
+        before = db.session.scalar(select(db.func.coalesce(db.func.max(table.c.id), 0)))
+        for i in range(0, len(plan.created), 10000):
+            chunk = []
+            for row in plan.created[i:i + 10000]:
+                values = {k: row.get(k, defaults.get(k)) for k in keys}
+                values.update(nik_encrypted=c.encrypt(row["_nik"]), created_at=now, updated_at=now)
+                chunk.append(values)
+            _bulk_insert(table, chunk)
+        ids.update(db.session.execute(select(table.c.nik_index, table.c.id).where(table.c.id > before)).all())
     by_keys: dict[tuple, list[dict]] = {}
     for bid, changes, sources in plan.updated:
         row = {"b_id": bid, "field_sources": sources, "updated_at": now,
@@ -413,8 +468,8 @@ def apply_plan(plan: Plan, parsed: ParsedFile, *, batch_id: int, today: date | N
         sr = SourceRecord.__table__
         rows = [{"batch_id": batch_id, "beneficiary_id": ids[key], "source": parsed.source,
                  "recorded_on": today, "values": values} for key, values in plan.records]
-        for i in range(0, len(rows), 5000):
-            db.session.execute(sr.insert(), rows[i:i + 5000])
+        for i in range(0, len(rows), 10000):
+            _bulk_insert(sr, rows[i:i + 10000])
     return open_discrepancies(plan.conflicts, source=parsed.source)
 
 

@@ -49,7 +49,8 @@ def clean_nik(raw: str | None, *, label=None) -> str:
     if SCIENTIFIC.match(value):
         raise NikError(_l("%(label)s ditulis Excel dalam notasi ilmiah (%(v)s) sehingga digitnya hilang; "
                           "format kolom sebagai teks.", label=label, v=value))
-    value = stdnum_nik.compact(value)
+    if not (len(value) == 16 and value.isascii() and value.isdigit()):  # the common case skips compact()
+        value = stdnum_nik.compact(value)
     if not value.isdigit():
         raise NikError(_l("%(label)s hanya boleh berisi angka.", label=label))
     if len(value) != 16:
@@ -133,7 +134,7 @@ class NikCipher:
         self._mac_key = _key("NIK_HMAC_KEY")
 
     def blind_index(self, nik: str) -> str:
-        return hmac.new(self._mac_key, nik.encode(), hashlib.sha256).hexdigest()
+        return hmac.digest(self._mac_key, nik.encode(), "sha256").hex()
 
     def encrypt(self, nik: str) -> str:
         nonce = os.urandom(12)

@@ -34,4 +34,5 @@ def region_lookup() -> dict[str, str]:
         out[code] = code
         out[code.replace(".", "")] = code
         out[normalise(name)] = code
+        out[name] = code  # the exact spelling, found without normalising
     return out
