@@ -111,3 +111,30 @@ def test_a_company_that_agrees_to_be_listed_appears_on_the_next_visit(app, world
     assert "Perusahaan lain (1) 1 komitmen 40" in section(
         get_page(client, "/transparency"), "programme-premium")
     assert "PT Rahasia Dermawan" in again.get_data(as_text=True)
+
+
+def test_aid_paid_per_month_and_proposals_waiting_without_any_patient(app, world):
+    from sponsorship.disbursements.models import Disbursement
+
+    fund = factories.make_pledge(sponsor=world["listed"], programme="aid_fund", status="active",
+                                 total_amount=50_000_000, title="Dana rujukan terbuka")
+    paid = [factories.make_proposal(status="disbursed", fund=fund, amount=amount,
+                                    data=factories.proposal_data(patient_name=f"Pasien Rahasia {n}"))
+            for n, amount in ((1, 5_000_000), (2, 2_400_000), (3, 1_000_000))]
+    factories.make_proposal(status="approved", data=factories.proposal_data(patient_name="Pasien Menunggu"))
+    factories.make_proposal(status="verified_eligible")
+    factories.make_proposal(status="submitted")  # not yet found eligible: not counted
+    # One payout in October, two in November (the factory pays on 23 November 2026).
+    db.session.execute(db.update(Disbursement).where(Disbursement.proposal_id == paid[0].id)
+                       .values(paid_on=date(2026, 10, 5)))
+    db.session.commit()
+
+    soup = get_page(app.test_client(), "/transparency")
+    months = [tr.get_text(" ", strip=True) for tr in soup.select("[data-testid=aid-paid] tbody tr")]
+    assert months == ["Oktober 2026 Rp 5.000.000", "November 2026 Rp 3.400.000"]
+    # Committed listed fund 50.000.000 + unlisted 80.000.000 = 130.000.000, minus 8.400.000 paid.
+    assert "Rp 121.600.000" in section(soup, "aid-paid")
+    assert section(soup, "waiting-proposals") == "2"
+    page = str(soup)
+    for personal in ("Pasien Rahasia", "Pasien Menunggu", "1971014101900", "RSUD Depati Hamzah", "RJK/"):
+        assert personal not in page, personal
