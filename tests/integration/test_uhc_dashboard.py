@@ -178,3 +178,31 @@ def test_who_may_see_the_dashboard_and_who_may_record(request, login, role, dash
 def test_signed_out_visitors_are_sent_to_login(app):
     response = app.test_client().get("/uhc/")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_the_dashboard_makes_a_handful_of_queries_whatever_the_number_of_pledges(login, staff, figures,
+                                                                                  app_ctx):
+    from sqlalchemy import event
+
+    for n in range(12):
+        company = factories.make_sponsor(name=f"PT Banyak {n}")
+        factories.make_pledge(sponsor=company, status="agreed", quota=10 + n, months=12)
+        factories.make_pledge(sponsor=company, programme="aid_fund", status="active", total_amount=1_000_000)
+    client = login(staff)
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        first = get_page(client, "/uhc/")
+        on_miss = len(statements)
+        statements.clear()
+        get_page(client, "/uhc/")
+        on_hit = len(statements)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert len(first.select("[data-testid=pledges-by-company] tbody tr")) == 24
+    assert on_miss <= 8, on_miss  # user, version, settings, figures, slots, pledges by company
+    assert on_hit <= 3, on_hit  # user and the data version: the body comes from the cache
