@@ -99,6 +99,8 @@ RULES: dict[str, Callable[..., bool]] = {
         user.role == SPONSOR and (obj is None or owner_sponsor_id(obj) == user.sponsor_id)),
     "agreement.edit": _roles(*OFFICE),
     "agreement.templates": _roles(ADMIN),
+    "document.minutes": _roles(*OFFICE, APPROVER),  # berita acara and approval letter PDFs
+    "document.sheet": _roles(*OFFICE, VERIFIER),  # field verification sheets
 }
 
 

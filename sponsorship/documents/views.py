@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import io
 
-from flask import Blueprint, abort, render_template, send_file
+from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 
 from sponsorship import policy
-from sponsorship.documents import service
+from sponsorship.documents import official, service
 from sponsorship.documents.forms import VerifyUploadForm
-from sponsorship.documents.models import Document
+from sponsorship.documents.models import APPROVAL_LETTER, MINUTES, VERIFICATION_SHEET, Document
 from sponsorship.extensions import db, limiter
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
@@ -73,3 +74,66 @@ def show(token: str):
     checked, match = _check_upload(form)
     return render_template("verify/show.html", document=document, form=form, checked=checked,
                            match=match)
+
+
+def _latest_or_404(object_type: str, object_id: int, kind: str):
+    document = service.current_version(object_type, object_id, kind)
+    if document is None:
+        abort(404)
+    return send_document(document)
+
+
+def _load_minutes(minutes_id: int):
+    from sponsorship.minutes.models import Minutes
+
+    return policy.get_or_404(Minutes, minutes_id, "minutes.view")
+
+
+@bp.route("/minutes/<int:minutes_id>/berita-acara.pdf")
+@policy.require("document.minutes")
+def minutes_pdf(minutes_id: int):
+    minutes = _load_minutes(minutes_id)
+    return _latest_or_404(official.MINUTES_OBJECT, minutes.id, MINUTES)
+
+
+@bp.route("/minutes/<int:minutes_id>/approval-letter.pdf")
+@policy.require("document.minutes")
+def approval_letter_pdf(minutes_id: int):
+    minutes = _load_minutes(minutes_id)
+    return _latest_or_404(official.MINUTES_OBJECT, minutes.id, APPROVAL_LETTER)
+
+
+@bp.route("/minutes/<int:minutes_id>/issue/<kind>", methods=["POST"])
+@policy.require("document.issue")
+def issue_for_minutes(minutes_id: int, kind: str):
+    """Issue (again: a new version) the berita acara or the approval letter of a minutes."""
+    minutes = _load_minutes(minutes_id)
+    issue = {MINUTES: official.issue_minutes_document,
+             APPROVAL_LETTER: official.issue_approval_letter}.get(kind) or abort(404)
+    document = issue(minutes, actor=current_user)
+    db.session.commit()
+    flash(_l("Dokumen %(n)s diterbitkan.", n=document.number), "success")
+    return redirect(url_for("minutes.detail", minutes_id=minutes.id))
+
+
+def _load_proposal(proposal_id: int):
+    from sponsorship.proposals.models import AidProposal
+
+    return policy.get_or_404(AidProposal, proposal_id, "proposal.view")
+
+
+@bp.route("/proposals/<int:proposal_id>/verification-sheet", methods=["POST"])
+@policy.require("document.sheet")
+def issue_sheet(proposal_id: int):
+    proposal = _load_proposal(proposal_id)
+    document = official.issue_verification_sheet(proposal, actor=current_user)
+    db.session.commit()
+    flash(_l("Lembar verifikasi %(n)s diterbitkan.", n=document.number), "success")
+    return redirect(url_for("proposals.detail", proposal_id=proposal.id))
+
+
+@bp.route("/proposals/<int:proposal_id>/verification-sheet.pdf")
+@policy.require("document.sheet")
+def sheet_pdf(proposal_id: int):
+    proposal = _load_proposal(proposal_id)
+    return _latest_or_404(official.PROPOSAL_OBJECT, proposal.id, VERIFICATION_SHEET)

@@ -9,6 +9,7 @@ from sponsorship import policy
 from sponsorship.audit.service import history
 from sponsorship.core.errors import DomainError
 from sponsorship.core.forms import show_domain_error
+from sponsorship.documents import official as official_documents
 from sponsorship.extensions import db
 from sponsorship.minutes import service
 from sponsorship.minutes.forms import AttendeeForm, DecisionForm, ItemForm, MinutesForm, SimpleForm
@@ -156,6 +157,7 @@ def finalise(minutes_id: int):
     if not SimpleForm().validate_on_submit():
         abort(400)
     service.finalise_minutes(minutes, actor=current_user)
+    official_documents.issue_minutes_document(minutes, actor=current_user)  # the numbered PDF
     db.session.commit()
     flash(_l("Berita acara difinalkan dengan nomor %(n)s.", n=minutes.number), "success")
     return redirect(url_for(".detail", minutes_id=minutes.id))
@@ -173,6 +175,7 @@ def approve(minutes_id: int):
         if request.form.get(f"exclude-{item.id}"):
             exclusions[item.id] = request.form.get(f"reason-{item.id}", "")
     service.approve_minutes(minutes, actor=current_user, note=form.note.data, exclusions=exclusions)
+    official_documents.issue_approval_letter(minutes, actor=current_user)
     db.session.commit()
     flash(_l("Berita acara %(n)s disetujui.", n=minutes.number), "success")
     return redirect(url_for(".detail", minutes_id=minutes.id))
