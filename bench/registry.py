@@ -101,7 +101,7 @@ def main() -> None:
             db.session.commit()
         with write_intent():
             t = time.perf_counter()
-            chosen = allocations.preview_fill(pledge)
+            chosen = allocations.preview_fill(pledge, actor=staff)
             t_preview = time.perf_counter() - t
             placed = allocations.fill_by_priority(pledge, actor=staff, beneficiary_ids=[b.id for b in chosen])
             db.session.commit()

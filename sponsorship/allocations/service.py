@@ -104,8 +104,9 @@ def allocate(pledge: Pledge, beneficiary: Beneficiary, *, actor,
     return alloc
 
 
-def preview_fill(pledge: Pledge) -> list[Beneficiary]:
+def preview_fill(pledge: Pledge, *, actor) -> list[Beneficiary]:
     """The residents who would fill the free slots, in priority order (nothing is written)."""
+    _guard(actor, pledge)
     ids = registry.eligible_by_priority(free_slots(pledge))
     if not ids:
         return []

@@ -69,7 +69,7 @@ def add(pledge_id: int):
 @policy.require("allocation.manage")
 def fill_preview(pledge_id: int):
     p = _pledge(pledge_id, "allocation.manage")
-    chosen = service.preview_fill(p)
+    chosen = service.preview_fill(p, actor=current_user)
     return render_template("allocations/fill.html", pledge=p, chosen=chosen,
                            start_month=request.form.get("start_month") or p.start_month.strftime("%Y-%m"))
 

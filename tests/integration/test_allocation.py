@@ -141,12 +141,12 @@ def test_fill_by_priority_orders_by_decile_arrears_then_age(db_session, staff, c
         resident_row("1971011708450005", "Desil 1 tunggakan", desil="1", tunggakan_bulan="9"),
         resident_row("1971011708450006", "PBI", desil="1", segmen_jkn="PBI_APBD", status_jkn="AKTIF"),
     ])
-    preview = service.preview_fill(p)
+    preview = service.preview_fill(p, actor=staff)
     assert [b.name for b in preview] == ["Desil 1 tunggakan", "Desil 1 tua", "Desil 1 muda"]
     assert service.fill_by_priority(p, actor=staff, beneficiary_ids=[b.id for b in preview]) == 3
     db_session.commit()
     assert p.allocated_count == 3
-    assert service.preview_fill(p) == []
+    assert service.preview_fill(p, actor=staff) == []
 
 
 def test_allocation_pages_fill_and_export(staff, login, company_a):

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import pytest
 
 from tests import factories
+from tests.integration import test_registry_pages as registry
 
 ROLES = ("anonymous", "admin", "staff", "sponsor", "other_sponsor", "verifier", "approver")
 
@@ -205,6 +206,55 @@ ROUTES: list[dict] = [
     {"rule": "/track", "url": "/track", "expect": expect(200, 200, 200, 200, 200, 200, 200)},
     {"rule": "/track", "method": "POST", "url": "/track", "data": {},
      "expect": expect(200, 200, 200, 200, 200, 200, 200)},
+    # --- registry and allocation (issue 3) ---
+    {"rule": "/beneficiaries/", "url": "/beneficiaries/", "expect": OFFICE_ONLY},
+    {"rule": "/beneficiaries/find", "method": "POST", "url": "/beneficiaries/find", "data": {"nik": ""},
+     "expect": expect(302, 302, 302, 403, 403, 403, 403)},
+    {"rule": "/beneficiaries/<int:beneficiary_id>",
+     "url": lambda w: f"/beneficiaries/{registry.registry_resident()}", "expect": OFFICE_ONLY},
+    {"rule": "/beneficiaries/import", "url": "/beneficiaries/import", "expect": OFFICE_ONLY},
+    {"rule": "/beneficiaries/import", "method": "POST", "url": "/beneficiaries/import", "data": {},
+     "expect": expect(302, 302, 302, 403, 403, 403, 403)},
+    {"rule": "/beneficiaries/import/<int:batch_id>",
+     "url": lambda w: f"/beneficiaries/import/{registry.registry_batch()}", "expect": OFFICE_ONLY},
+    {"rule": "/beneficiaries/import/<int:batch_id>/confirm", "method": "POST", "data": {},
+     "url": lambda w: f"/beneficiaries/import/{registry.registry_batch()}/confirm",
+     "expect": expect(302, 302, 302, 403, 403, 403, 403)},
+    {"rule": "/beneficiaries/import/columns", "url": "/beneficiaries/import/columns", "expect": OFFICE_ONLY},
+    {"rule": "/beneficiaries/import/template-<source>.csv",
+     "url": "/beneficiaries/import/template-manual.csv", "expect": OFFICE_ONLY},
+    {"rule": "/beneficiaries/discrepancies", "url": "/beneficiaries/discrepancies", "expect": OFFICE_ONLY},
+    {"rule": "/beneficiaries/discrepancies/<int:discrepancy_id>/resolve", "method": "POST",
+     "url": lambda w: f"/beneficiaries/discrepancies/{registry.registry_discrepancy()}/resolve",
+     "data": {"source": "dinsos"}, "expect": expect(302, 302, 302, 403, 403, 403, 403)},
+    {"rule": "/beneficiaries/discrepancies/bulk", "method": "POST",
+     "url": "/beneficiaries/discrepancies/bulk", "data": {"source": "dinsos", "fields": "name"},
+     "expect": expect(302, 302, 302, 403, 403, 403, 403)},
+    {"rule": "/allocations/pledge/<int:pledge_id>", "url": lambda w: f"/allocations/pledge/{w.pledge.id}",
+     "expect": OFFICE_ONLY},
+    {"rule": "/allocations/pledge/<int:pledge_id>/add", "method": "POST",
+     "url": lambda w: f"/allocations/pledge/{registry.registry_pledge(w.company).id}/add",
+     "data": lambda w: {"beneficiary_id": registry.registry_resident()},
+     "expect": expect(302, 302, 302, 403, 403, 403, 403)},
+    {"rule": "/allocations/pledge/<int:pledge_id>/fill", "method": "POST", "data": {},
+     "url": lambda w: f"/allocations/pledge/{registry.registry_pledge(w.company).id}/fill",
+     "expect": expect(302, 200, 200, 403, 403, 403, 403)},
+    {"rule": "/allocations/pledge/<int:pledge_id>/fill/confirm", "method": "POST", "data": {},
+     "url": lambda w: f"/allocations/pledge/{registry.registry_pledge(w.company).id}/fill/confirm",
+     "expect": expect(302, 302, 302, 403, 403, 403, 403)},
+    {"rule": "/allocations/<int:allocation_id>/move/<name>", "method": "POST", "data": {"reason": "deceased"},
+     "url": lambda w: f"/allocations/{registry.registry_allocation(w.company)}/move/end",
+     "expect": expect(302, 302, 302, 403, 403, 403, 403)},
+    {"rule": "/allocations/<int:allocation_id>/replace", "method": "POST", "data": {"nik": ""},
+     "url": lambda w: f"/allocations/{registry.registry_allocation(w.company)}/replace",
+     "expect": expect(302, 302, 302, 403, 403, 403, 403)},
+    {"rule": "/allocations/pledge/<int:pledge_id>/export.<fmt>",
+     "url": lambda w: f"/allocations/pledge/{w.pledge.id}/export.xlsx", "expect": OFFICE_ONLY},
+    {"rule": "/allocations/export-columns", "url": "/allocations/export-columns", "expect": OFFICE_ONLY},
+    {"rule": "/portal/coverage/", "url": "/portal/coverage/",
+     "expect": expect(302, 403, 403, 200, 200, 403, 403)},
+    {"rule": "/portal/coverage/<int:pledge_id>", "url": lambda w: f"/portal/coverage/{w.pledge.id}",
+     "expect": expect(302, 403, 403, 200, 404, 403, 403)},
 ]
 
 
