@@ -415,19 +415,25 @@ def other_help(proposal: AidProposal) -> dict:
     return {"aid": rows, "aid_total": sum(r.amount for r in rows), "premium": premium_slot(proposal)}
 
 
-def premium_slot(proposal: AidProposal):
-    """The premium allocation the patient holds, if the registry helper's models exist."""
+def premium_slot(proposal: AidProposal) -> str | None:
+    """The premium slot the patient holds (registry + allocations), if those parts exist."""
     try:
-        from sponsorship.beneficiaries import service as registry  # type: ignore[attr-defined]
+        from sponsorship.allocations.models import HOLDING, Allocation
+        from sponsorship.beneficiaries.service import find_by_nik
+        from sponsorship.pledges.models import Pledge
     except ImportError:
         return None
-    finder = getattr(registry, "current_premium_slot_for_nik", None)
-    if finder is None:
+    resident = find_by_nik(nikcrypt.decrypt(proposal.patient_nik_enc) or "")
+    if resident is None:
         return None
-    try:
-        return finder(nikcrypt.decrypt(proposal.patient_nik_enc))
-    except Exception:  # noqa: BLE001 - the panel is advisory; never break the page for it
+    row = db.session.execute(
+        db.select(Pledge.title, Allocation.status, Allocation.start_month)
+        .join(Pledge, Pledge.id == Allocation.pledge_id)
+        .where(Allocation.beneficiary_id == resident.id, Allocation.status.in_(HOLDING))
+    ).first()
+    if row is None:
         return None
+    return f"{row.title} ({row.status}, {row.start_month:%m/%Y})"
 
 
 def pipeline(days: int = 90) -> dict:
@@ -465,3 +471,38 @@ def _as_utc(value):
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+def verification_document_context(proposal: AidProposal) -> dict:
+    """The field-verification sheet's data as plain values (seam for the documents part).
+
+    The NIK appears masked; no diagnosis is stored, so none can leak into the sheet.
+    """
+    from sponsorship.core.formatting import mask_nik
+    from sponsorship.proposals.wilayah import kecamatan_name, kelurahan_name
+
+    v = proposal.verification
+    return {
+        "kind": "lembar_verifikasi_lapangan",
+        "code": proposal.code,
+        "patient_name": proposal.patient_name,
+        "patient_nik_masked": mask_nik(nikcrypt.decrypt(proposal.patient_nik_enc)),
+        "applicant_name": proposal.applicant_name,
+        "applicant_relation": proposal.applicant_relation,
+        "address": proposal.address,
+        "kelurahan": kelurahan_name(proposal.kelurahan_code),
+        "kecamatan": kecamatan_name(proposal.kelurahan_code),
+        "referral": {"origin": proposal.referral_origin, "destination": proposal.referral_destination,
+                     "city": proposal.referral_city, "letter_no": proposal.referral_letter_no,
+                     "letter_date": proposal.referral_letter_date},
+        "cost_lines": [{"category": c.category, "description": c.description, "quantity": c.quantity,
+                        "unit_amount": c.unit_amount, "total": c.total} for c in proposal.lines],
+        "total_requested": proposal.total_requested,
+        "verification": None if v is None else {
+            "visit_date": v.visit_date,
+            "verifier_name": v.verifier.full_name if v.verifier else None,
+            "checklist": {key: bool(getattr(v, key)) for key in CHECKLIST},
+            "notes": v.notes, "recommendation": v.recommendation, "reason": v.reason,
+            "recommended_amount": v.recommended_amount,
+        },
+    }

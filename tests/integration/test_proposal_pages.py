@@ -207,3 +207,21 @@ def test_pipeline_and_lists(app, login, staff, approver):
     assert len(listing.select("[data-testid=proposal-list] tbody tr[data-code]")) == 1
     assert get_page(client, "/").select_one("[data-testid=aid-card]") is not None
     get_page(login(approver), "/proposals/pipeline")
+
+
+def test_other_help_shows_the_premium_slot_the_patient_holds(app, login, staff, company_a):
+    from sponsorship.allocations import service as allocations
+    from sponsorship.beneficiaries.models import Beneficiary
+    from tests.integration.test_registry_pages import make_residents, resident_row
+
+    [bid] = make_residents(rows=[resident_row("1971014101900055", "Warga Terdaftar")])
+    pledge = factories.make_pledge(sponsor=company_a, status="active", quota=5, title="Iuran Alpha")
+    allocations.allocate(pledge, db.session.get(Beneficiary, bid), actor=staff)
+    db.session.commit()
+    p = factories.make_proposal(staff=staff, data=factories.proposal_data(patient_nik="1971014101900055"))
+    other = factories.make_proposal(staff=staff, data=factories.proposal_data(patient_kk="1971010101209999"))
+    client = login(staff)
+    panel = get_page(client, f"/proposals/{p.id}").select_one("[data-testid=other-help]").text
+    assert "Iuran Alpha" in panel
+    panel = get_page(client, f"/proposals/{other.id}").select_one("[data-testid=other-help]").text
+    assert "Iuran Alpha" not in panel

@@ -307,3 +307,12 @@ def test_overdue_and_pipeline(req, staff):
     assert pipe["counts"]["submitted"] == 2 and pipe["counts"]["closed"] == 1
     assert pipe["overdue_count"] == 1 and late.id in pipe["overdue"]
     assert "submitted" in pipe["medians"] and pipe["medians"]["submitted"] >= 0
+
+
+def test_verification_document_context_is_plain_and_masked(req, staff):
+    p = factories.make_proposal(status="verified_eligible", staff=staff,
+                                data=factories.proposal_data(patient_nik="1971014101900123"))
+    ctx = service.verification_document_context(p)
+    assert ctx["code"] == p.code and ctx["verification"]["recommendation"] == "eligible"
+    assert ctx["patient_nik_masked"].endswith("0123") and "1971014101900123" not in str(ctx)
+    assert ctx["kecamatan"] == "Bukit Intan" and ctx["cost_lines"][0]["total"] == 5_000_000
