@@ -97,6 +97,7 @@ DEMO_STEPS = [
     "sponsorship.beneficiaries.demo:seed",
     "sponsorship.uhc.demo:seed",
     "sponsorship.proposals.demo:seed",
+    "sponsorship.documents.demo:seed",
 ]
 
 
