@@ -356,9 +356,9 @@ def overdue_clause(now: datetime | None = None):
     )
 
 
-def is_overdue(proposal: AidProposal, now: datetime | None = None) -> bool:
+def is_overdue(proposal: AidProposal, now: datetime | None = None, t: dict | None = None) -> bool:
     now = now or utcnow()
-    t = targets()
+    t = t or targets()
     if proposal.status == SUBMITTED:
         return proposal.created_at < now - timedelta(days=t["first_contact"])
     if proposal.status == APPROVED and proposal.approved_at:
@@ -367,8 +367,8 @@ def is_overdue(proposal: AidProposal, now: datetime | None = None) -> bool:
 
 
 def overdue_ids(proposals) -> set[int]:
-    now = utcnow()
-    return {p.id for p in proposals if is_overdue(p, now)}
+    now, t = utcnow(), targets()  # the settings are read once, not per row
+    return {p.id for p in proposals if is_overdue(p, now, t)}
 
 
 def verifier_queue(user) -> dict:
