@@ -138,6 +138,10 @@ def test_server_error_page_is_indonesian_and_reveals_nothing(app, tmp_path):
         raise RuntimeError("secret detail: password=hunter2")
 
     response = broken.test_client().get("/boom")
+    with broken.app_context():
+        from sponsorship.extensions import db
+
+        db.engine.dispose()
     assert response.status_code == 500
     text = response.get_data(as_text=True)
     assert "Terjadi kesalahan pada server" in text
