@@ -225,3 +225,24 @@ def test_other_help_shows_the_premium_slot_the_patient_holds(app, login, staff, 
     assert "Iuran Alpha" in panel
     panel = get_page(client, f"/proposals/{other.id}").select_one("[data-testid=other-help]").text
     assert "Iuran Alpha" not in panel
+
+
+def test_queues_do_not_query_per_row(app, login, staff, verifier):
+    from sqlalchemy import event
+
+    for _ in range(12):
+        factories.make_proposal(staff=staff)
+    counts = []
+    office, field = login(staff), login(verifier)
+
+    def count(*_args, **_kw):
+        counts[-1] += 1
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        for client, url in ((office, "/proposals/"), (office, "/proposals/pipeline"), (field, "/")):
+            counts.append(0)
+            get_page(client, url)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert max(counts) <= 15, counts  # 12 rows each: a query per row would exceed this
