@@ -1,0 +1,94 @@
+"""Core helpers: Rupiah and month fields as people type them, local redirects, workflows."""
+from datetime import date
+
+import pytest
+from werkzeug.datastructures import MultiDict
+from wtforms import Form
+
+from sponsorship.core.errors import IllegalTransition, PermissionDenied
+from sponsorship.core.forms import MonthField, RupiahField
+from sponsorship.core.http import local_path
+from sponsorship.core.workflow import Transition, Workflow
+
+
+class _Form(Form):
+    amount = RupiahField()
+    month = MonthField()
+
+
+def _parse(**values):
+    form = _Form(MultiDict(values))
+    form.validate()
+    return form
+
+
+@pytest.mark.parametrize(("typed", "value"), [
+    ("210000000", 210_000_000),
+    ("210.000.000", 210_000_000),
+    ("Rp 210.000.000", 210_000_000),
+    ("rp. 150.000.000,00", 150_000_000),
+    ("Rp210.000.000", 210_000_000),
+    ("", None),
+])
+def test_rupiah_field_reads_what_people_type(typed, value):
+    form = _parse(amount=typed)
+    assert form.amount.data == value and not form.amount.errors
+
+
+@pytest.mark.parametrize("typed", ["1,5 juta", "12.5,50", "-500", "Rp", "sepuluh"])
+def test_rupiah_field_refuses_anything_else(typed):
+    form = _parse(amount=typed)
+    assert form.amount.data is None and form.amount.errors
+
+
+def test_rupiah_field_shows_dot_grouping():
+    form = _parse(amount="150000000")
+    assert form.amount._value() == "150.000.000"
+
+
+@pytest.mark.parametrize(("typed", "value"), [("2026-01", date(2026, 1, 1)), ("2026-7", date(2026, 7, 1)),
+                                              ("", None)])
+def test_month_field(typed, value):
+    form = _parse(month=typed)
+    assert form.month.data == value and not form.month.errors
+
+
+@pytest.mark.parametrize("typed", ["2026-13", "2026-00", "01-2026", "2026/01", "Januari 2026"])
+def test_month_field_refuses_other_shapes(typed):
+    assert _parse(month=typed).month.errors
+
+
+@pytest.mark.parametrize(("url", "expected"), [
+    ("/pledges/?status=draft", "/pledges/?status=draft"),
+    ("http://localhost/pledges/", "/pledges/"),
+    ("https://evil.example/", None),
+    ("//evil.example/", None),
+    ("/\\evil.example", None),
+    ("javascript:alert(1)", None),
+    ("pledges/", None),
+    ("", None),
+    (None, None),
+])
+def test_local_path(app, url, expected):
+    with app.test_request_context("/", base_url="http://localhost"):
+        assert local_path(url) == expected
+
+
+FLOW = Workflow(("a", "b", "c"), [Transition("go", frozenset({"a"}), "b", frozenset({"staff"}), "Go")])
+
+
+def test_workflow_check_and_available():
+    assert FLOW.check("go", "a", "staff").target == "b"
+    assert [t.name for t in FLOW.available("a", "staff")] == ["go"]
+    assert FLOW.available("a", "sponsor") == [] and FLOW.available("b", "staff") == []
+    with pytest.raises(PermissionDenied):
+        FLOW.check("go", "a", "sponsor")
+    with pytest.raises(IllegalTransition):
+        FLOW.check("go", "b", "staff")
+    with pytest.raises(IllegalTransition):
+        FLOW.check("fly", "a", "staff")
+
+
+def test_workflow_refuses_unknown_statuses():
+    with pytest.raises(ValueError):
+        Workflow(("a",), [Transition("x", frozenset({"a"}), "z", frozenset(), "X")])
