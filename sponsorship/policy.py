@@ -70,6 +70,7 @@ RULES: dict[str, Callable[..., bool]] = {
     "discrepancy.resolve": _roles(*OFFICE),
     "allocation.view": _roles(*OFFICE),
     "allocation.manage": _roles(*OFFICE),
+    "allocation.priority": _roles(ADMIN),
     # A sponsor sees its own pledges' allocated residents, masked.
     "coverage.view": lambda user, obj=None: user.role == SPONSOR and (
         obj is None or owner_sponsor_id(obj) == user.sponsor_id),

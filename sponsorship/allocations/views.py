@@ -51,7 +51,8 @@ def pledge(pledge_id: int):
                                         .order_by(Beneficiary.name_search).limit(20)).all()
     return render_template("allocations/pledge.html", pledge=p, allocations=allocations, q=q,
                            candidates=candidates, free=service.free_slots(p), END_REASONS=END_REASONS,
-                           status=status, moves=service.ALLOCATION_FLOW)
+                           status=status, moves=service.ALLOCATION_FLOW,
+                           priority=registry.priority_keys(), PRIORITY_LABELS=registry.PRIORITY_LABELS)
 
 
 @bp.route("/pledge/<int:pledge_id>/add", methods=["POST"])
@@ -71,6 +72,7 @@ def fill_preview(pledge_id: int):
     p = _pledge(pledge_id, "allocation.manage")
     chosen = service.preview_fill(p, actor=current_user)
     return render_template("allocations/fill.html", pledge=p, chosen=chosen,
+                           order=[registry.PRIORITY_LABELS[k] for k in registry.priority_keys()],
                            start_month=request.form.get("start_month") or p.start_month.strftime("%Y-%m"))
 
 
@@ -131,6 +133,18 @@ def export_file(pledge_id: int, fmt: str):
         body, mime = export.to_xlsx(data), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return Response(body, mimetype=mime, headers={
         "Content-Disposition": f"attachment; filename=pendaftaran-bpjs-komitmen-{p.id}.{fmt}"})
+
+
+@bp.route("/priority", methods=["POST"])
+@policy.require("allocation.priority")
+def priority():
+    """The order in which "fill by priority" picks residents (a setting, admins only)."""
+    keys = [request.form.get(f"key{i}", "") for i in range(len(registry.PRIORITY_KEYS))]
+    registry.set_priority(actor=current_user, keys=keys)
+    db.session.commit()
+    flash(_l("Urutan prioritas disimpan."), "success")
+    back = request.form.get("pledge_id", type=int)
+    return redirect(url_for(".pledge", pledge_id=back) if back else url_for(".export_columns"))
 
 
 @bp.route("/export-columns")

@@ -158,13 +158,45 @@ PRIORITY_KEYS = {
 DEFAULT_PRIORITY = ["decile", "arrears", "oldest"]
 
 
-def priority_order() -> list:
+PRIORITY_LABELS = {
+    "decile": _l("desil kesejahteraan terendah"),
+    "arrears": _l("tunggakan terbanyak"),
+    "oldest": _l("usia tertua"),
+}
+PRIORITY_SETTING = "allocation_priority"
+
+
+def priority_keys() -> list[str]:
     from sponsorship.settings.models import Setting
 
-    row = db.session.get(Setting, "allocation_priority")
+    row = db.session.get(Setting, PRIORITY_SETTING)
     keys = [k for k in (row.value if row and isinstance(row.value, list) else DEFAULT_PRIORITY)
-            if k in PRIORITY_KEYS] or DEFAULT_PRIORITY
-    return [PRIORITY_KEYS[k]() for k in keys] + [Beneficiary.id.asc()]
+            if k in PRIORITY_KEYS]
+    return keys or list(DEFAULT_PRIORITY)
+
+
+def priority_order() -> list:
+    return [PRIORITY_KEYS[k]() for k in priority_keys()] + [Beneficiary.id.asc()]
+
+
+def set_priority(*, actor, keys: list[str]) -> list[str]:
+    """Admins order the priority keys (each at most once); audited like every setting."""
+    from sponsorship.auth.models import ADMIN
+    from sponsorship.settings.models import Setting
+
+    if getattr(actor, "role", None) != ADMIN:
+        raise PermissionDenied(_l("Hanya administrator yang dapat mengubah pengaturan."))
+    chosen = list(dict.fromkeys(k for k in keys if k in PRIORITY_KEYS))
+    if not chosen:
+        raise DomainError(_l("Pilih minimal satu urutan prioritas."), field="priority")
+    old = priority_keys()
+    if chosen != old:
+        row = db.session.get(Setting, PRIORITY_SETTING) or Setting(key=PRIORITY_SETTING)
+        row.value = chosen
+        db.session.add(row)
+        audit.record(actor=actor, action="update", object_type="setting", object_id=None,
+                     changes={PRIORITY_SETTING: [old, chosen]})
+    return chosen
 
 
 def eligible_by_priority(limit: int):

@@ -210,3 +210,23 @@ def test_sponsor_sees_masked_coverage_of_own_pledge_only(staff, sponsor_a, spons
     assert [a.text for a in listed] == [mine.title]
     get_page(login(sponsor_b), f"/portal/coverage/{mine.id}", 404)
     get_page(login(staff), f"/portal/coverage/{mine.id}", 403)
+
+
+def test_admin_sets_the_priority_order_and_the_fill_follows_it(db_session, admin, staff, login, company_a):
+    from sponsorship.allocations import service
+    from sponsorship.audit.models import AuditEvent
+
+    p = factories.make_pledge(sponsor=company_a, status="agreed", quota=1)
+    make_residents(rows=[
+        resident_row("1971011708800001", "Miskin muda", desil="1", tanggal_lahir="1980-08-17"),
+        resident_row("1971011708400002", "Tua desil 5", desil="5", tanggal_lahir="1940-08-17"),
+    ])
+    assert [b.name for b in service.preview_fill(p, actor=staff)] == ["Miskin muda"]
+    assert login(staff).post("/allocations/priority", data={"key0": "oldest"}).status_code == 403
+    post_page(login(admin), "/allocations/priority", {"key0": "oldest", "key1": "decile", "pledge_id": p.id})
+    assert [b.name for b in service.preview_fill(p, actor=staff)] == ["Tua desil 5"]
+    event = db_session.scalars(db_session.query(AuditEvent).filter(AuditEvent.object_type == "setting")
+                               .statement).one()
+    assert event.changes == {"allocation_priority": [["decile", "arrears", "oldest"], ["oldest", "decile"]]}
+    page = get_page(login(staff), f"/allocations/pledge/{p.id}")
+    assert page.select_one("#prio-0") is None  # staff see no settings form

@@ -251,6 +251,8 @@ ROUTES: list[dict] = [
     {"rule": "/allocations/pledge/<int:pledge_id>/export.<fmt>",
      "url": lambda w: f"/allocations/pledge/{w.pledge.id}/export.xlsx", "expect": OFFICE_ONLY},
     {"rule": "/allocations/export-columns", "url": "/allocations/export-columns", "expect": OFFICE_ONLY},
+    {"rule": "/allocations/priority", "method": "POST", "url": "/allocations/priority",
+     "data": {"key0": "oldest"}, "expect": expect(302, 302, 403, 403, 403, 403, 403)},
     {"rule": "/portal/coverage/", "url": "/portal/coverage/",
      "expect": expect(302, 403, 403, 200, 200, 403, 403)},
     {"rule": "/portal/coverage/<int:pledge_id>", "url": lambda w: f"/portal/coverage/{w.pledge.id}",
