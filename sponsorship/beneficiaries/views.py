@@ -39,8 +39,12 @@ def index():
     stmt = service.search_stmt(**args).order_by(Beneficiary.name_search, Beneficiary.id)
     page = db.paginate(stmt, page=page_number(), per_page=current_app.config["PAGE_SIZE"], error_out=False,
                        count=False)
+    ids = [b.id for b in page.items]
+    # One query tells which residents on this page are eligible (same rule as the filter).
+    eligible = set(db.session.scalars(
+        select(Beneficiary.id).where(Beneficiary.id.in_(ids), service.eligible_clause()))) if ids else set()
     return render_template("beneficiaries/index.html", page=page, filters=args, regions=all_regions(),
-                           SEGMENTS=SEGMENTS, JKN_STATUSES=JKN_STATUSES)
+                           SEGMENTS=SEGMENTS, JKN_STATUSES=JKN_STATUSES, eligible=eligible)
 
 
 @bp.route("/find", methods=["POST"])

@@ -112,6 +112,8 @@ def test_filters_by_kelurahan_segment_and_eligibility(staff, login):
     assert names("/beneficiaries/?segment=PBI_APBN") == ["Budi"]
     assert names("/beneficiaries/?eligible=1") == ["Ani"]
     assert names("/beneficiaries/?eligible=0") == ["Budi"]
+    badges = [s["data-eligible"] for s in get_page(client, "/beneficiaries/").select("[data-eligible]")]
+    assert badges == ["1", "0"]  # Ani, Budi (sorted by name)
 
 
 def test_nik_lookup_is_a_post_and_detail_shows_full_nik_to_staff(staff, login):
