@@ -9,13 +9,13 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, exists, not_, or_, select
+from sqlalchemy import and_, exists, not_, or_, select, update
 
 from sponsorship.audit import service as audit
 from sponsorship.auth.models import ADMIN, STAFF
 from sponsorship.beneficiaries import importer
 from sponsorship.beneficiaries.models import RECONCILED_FIELDS, Beneficiary, Discrepancy, ImportBatch
-from sponsorship.beneficiaries.nik import NikError, cipher, clean_nik
+from sponsorship.beneficiaries.nik import NikError, agrees_with_nik, cipher, clean_nik
 from sponsorship.beneficiaries.text import normalise
 from sponsorship.core.errors import DomainError, PermissionDenied
 from sponsorship.core.models import utcnow
@@ -74,9 +74,18 @@ def confirm_import(batch: ImportBatch, *, actor) -> dict[str, Any]:
     """Apply every valid row of a previewed file; the caller commits once (all or nothing)."""
     _guard(actor)
     parsed, plan = load_preview(batch)
-    result = _apply(batch, parsed, plan, actor=actor)
+    # Claim the batch atomically: of two confirmations arriving together only one applies it.
+    claimed = db.session.execute(
+        update(ImportBatch).where(ImportBatch.id == batch.id, ImportBatch.status == "previewed")
+        .values(status="applied").execution_options(synchronize_session=False))
+    if claimed.rowcount != 1:
+        raise DomainError(_l("Impor ini sudah diterapkan."))
+    return _apply(batch, parsed, plan, actor=actor)
+
+
+def discard_preview_file(batch: ImportBatch) -> None:
+    """After the commit: the kept upload is no longer needed."""
     (_preview_dir() / batch.token).unlink(missing_ok=True)
-    return result
 
 
 def import_file(*, actor, data: bytes, file_name: str, source: str, dry_run: bool = False) -> dict[str, Any]:
@@ -270,6 +279,8 @@ def resolve_discrepancy(d: Discrepancy, *, actor, source: str, note: str | None 
     setattr(b, d.field, value)
     if d.field == "name":
         b.name_search = normalise(value)
+    if d.field == "birth_date":
+        b.nik_mismatch = not agrees_with_nik(cipher().decrypt(b.nik_encrypted), b.sex, b.birth_date)
     sources = dict(b.field_sources or {})
     sources[d.field] = [source, chosen["date"]]
     b.field_sources = sources

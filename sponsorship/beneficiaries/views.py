@@ -124,6 +124,7 @@ def import_confirm(batch_id: int):
     batch = db.session.get(ImportBatch, batch_id) or abort(404)
     service.confirm_import(batch, actor=current_user)
     db.session.commit()
+    service.discard_preview_file(batch)
     flash(_l("Impor selesai: %(c)s baru, %(u)s berubah, %(n)s tetap.", c=batch.created_count,
              u=batch.updated_count, n=batch.unchanged_count), "success")
     return redirect(url_for(".import_preview", batch_id=batch.id))

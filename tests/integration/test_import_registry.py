@@ -145,6 +145,10 @@ def test_confirm_is_all_or_nothing(staff, login, monkeypatch):
     monkeypatch.undo()
     post_page(client, response.headers["Location"] + "/confirm", {})
     assert _count(Beneficiary) == 39 and _count(SourceRecord) == 39
+    # Confirming the same preview again changes nothing.
+    preview_url = response.headers["Location"]
+    again = client.post(preview_url + "/confirm", headers={"Referer": preview_url})
+    assert again.status_code == 302 and _count(SourceRecord) == 39
 
 
 def test_second_import_counts_changed_unchanged_and_opens_discrepancies(app_ctx):
