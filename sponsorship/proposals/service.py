@@ -379,8 +379,10 @@ def verifier_queue(user) -> dict:
         db.select(AidProposal).where(AidProposal.status == IN_VERIFICATION,
                                      AidProposal.assigned_verifier_id == user.id)
         .order_by(AidProposal.status_changed_at)).all()
+    # Approved proposals this verifier may pay: not those they verified (separation of duties).
+    own = db.select(FieldVerification.proposal_id).where(FieldVerification.verifier_id == user.id)
     payable = db.session.scalars(
-        db.select(AidProposal).where(AidProposal.status == APPROVED)
+        db.select(AidProposal).where(AidProposal.status == APPROVED, AidProposal.id.not_in(own))
         .order_by(AidProposal.approved_at)).all()
     return {"waiting": waiting, "mine": mine, "payable": payable,
             "overdue": overdue_ids([*waiting, *payable])}

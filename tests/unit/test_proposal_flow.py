@@ -316,3 +316,11 @@ def test_verification_document_context_is_plain_and_masked(req, staff):
     assert ctx["code"] == p.code and ctx["verification"]["recommendation"] == "eligible"
     assert ctx["patient_nik_masked"].endswith("0123") and "1971014101900123" not in str(ctx)
     assert ctx["kecamatan"] == "Bukit Intan" and ctx["cost_lines"][0]["total"] == 5_000_000
+
+
+def test_verifier_queue_offers_no_payout_of_their_own_verification(req, staff, verifier):
+    mine = factories.make_proposal(status="approved", staff=staff, verifier=verifier)
+    other = factories.make_proposal(status="approved", staff=staff)  # verified by another verifier
+    queue = service.verifier_queue(verifier)
+    assert [p.id for p in queue["payable"]] == [other.id]
+    assert mine.id not in {p.id for p in queue["payable"]}
