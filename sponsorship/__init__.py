@@ -92,6 +92,7 @@ BLUEPRINTS = [
     "sponsorship.documents.views:bp",
     "sponsorship.documents.views:verify_bp",
     "sponsorship.agreements.views:bp",
+    "sponsorship.billing.views:bp",
 ]
 
 

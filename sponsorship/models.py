@@ -6,8 +6,10 @@ from sponsorship.auth.models import User  # noqa: F401
 from sponsorship.beneficiaries.models import (  # noqa: F401
     Beneficiary, Discrepancy, ImportBatch, SourceRecord,
 )
+from sponsorship.billing.models import Invoice, Payment  # noqa: F401
 from sponsorship.disbursements.models import Disbursement  # noqa: F401
 from sponsorship.documents.models import Document, DocumentCounter  # noqa: F401
+from sponsorship.notifications.models import NotificationSeen  # noqa: F401
 from sponsorship.minutes.models import Approval, Minutes, MinutesAttendee, MinutesItem  # noqa: F401
 from sponsorship.disbursements.models import Disbursement  # noqa: F401
 from sponsorship.minutes.models import Approval, Minutes, MinutesAttendee, MinutesItem  # noqa: F401

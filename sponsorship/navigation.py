@@ -16,6 +16,7 @@ NAV = [
     (_l("Usulan bantuan"), "proposals.index", "proposal.list"),
     (_l("Berita acara"), "minutes.index", "minutes.list"),
     (_l("Dana bantuan"), "fund_portal.index", "fund.portal"),
+    (_l("Tagihan iuran"), "billing.index", "billing.list"),
     (_l("Registri warga"), "beneficiaries.index", "beneficiary.list"),
     (_l("Dasbor UHC"), "uhc.dashboard", "uhc.view"),
     (_l("Dokumen resmi"), "documents.index", "document.list"),

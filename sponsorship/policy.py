@@ -102,6 +102,17 @@ RULES: dict[str, Callable[..., bool]] = {
     "agreement.templates": _roles(ADMIN),
     "document.minutes": _roles(*OFFICE, APPROVER),  # berita acara and approval letter PDFs
     "document.sheet": _roles(*OFFICE, VERIFIER),  # field verification sheets
+    # premium billing (issue 6): a sponsor sees and pays only its own company's invoices
+    "billing.list": _roles(*OFFICE, SPONSOR),
+    "billing.run": _roles(*OFFICE),
+    "invoice.view": lambda user, obj=None: user.role in OFFICE or (
+        user.role == SPONSOR and (obj is None or owner_sponsor_id(obj) == user.sponsor_id)),
+    "invoice.pay": lambda user, obj=None: user.role == SPONSOR and (
+        obj is None or owner_sponsor_id(obj) == user.sponsor_id),
+    "payment.view": lambda user, obj=None: user.role in OFFICE or (
+        user.role == SPONSOR and (obj is None or owner_sponsor_id(obj) == user.sponsor_id)),
+    "payment.decide": _roles(*OFFICE),
+    "notification.view": lambda user, obj=None: True,
 }
 
 

@@ -17,6 +17,8 @@ KINDS = {
     MINUTES: "Berita Acara",
     APPROVAL_LETTER: "Surat Persetujuan Wali Kota",
     VERIFICATION_SHEET: "Lembar Verifikasi Lapangan",
+    "invoice": "Tagihan Iuran JKN",  # billing (issue 6)
+    "receipt": "Tanda Terima Pembayaran",
 }
 
 

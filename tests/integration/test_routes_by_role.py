@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import pytest
 
 from tests import factories
+from tests.integration import test_payment as billing
 from tests.integration import test_registry_pages as registry
 
 ROLES = ("anonymous", "admin", "staff", "sponsor", "other_sponsor", "verifier", "approver")
@@ -75,6 +76,25 @@ ROUTES: list[dict] = [
     # --- homes ---
     {"rule": "/", "url": "/", "expect": expect(302, 200, 200, 302, 302, 200, 200)},
     {"rule": "/portal/", "url": "/portal/", "expect": expect(302, 403, 403, 200, 200, 403, 403)},
+    # --- premium billing (issue 6; builders in test_payment.py) ---
+    {"rule": "/billing/", "url": "/billing/", "expect": expect(302, 200, 200, 200, 200, 403, 403)},
+    {"rule": "/billing/run", "method": "POST", "url": "/billing/run", "data": {},
+     "expect": expect(302, 302, 302, 403, 403, 403, 403)},
+    {"rule": "/billing/invoices/<int:invoice_id>",
+     "url": lambda w: f"/billing/invoices/{billing.invoice_for(w.company).id}",
+     "expect": expect(302, 200, 200, 200, 404, 403, 403)},
+    {"rule": "/billing/invoices/<int:invoice_id>/pay", "method": "POST", "data": {},
+     "url": lambda w: f"/billing/invoices/{billing.invoice_for(w.company).id}/pay",
+     "expect": expect(302, 403, 403, 400, 404, 403, 403)},
+    {"rule": "/billing/payments/<int:payment_id>/<move>", "method": "POST", "data": {},
+     "url": lambda w: f"/billing/payments/{billing.payment_for(w.company).id}/confirm",
+     "expect": expect(302, 302, 302, 403, 403, 403, 403)},
+    {"rule": "/billing/payments/<int:payment_id>/proof",
+     "url": lambda w: f"/billing/payments/{billing.payment_for(w.company).id}/proof",
+     "expect": expect(302, 200, 200, 200, 404, 403, 403)},
+    {"rule": "/billing/pledges/<int:pledge_id>/statement",
+     "url": lambda w: f"/billing/pledges/{w.pledge.id}/statement",
+     "expect": expect(302, 200, 200, 200, 404, 403, 403)},
     # --- user administration ---
     {"rule": "/admin/users/", "url": "/admin/users/", "expect": ADMIN_ONLY},
     {"rule": "/admin/users/new", "url": "/admin/users/new", "expect": ADMIN_ONLY},

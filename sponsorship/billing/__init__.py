@@ -1,0 +1,1 @@
+"""Premium billing: monthly invoices to sponsors, their payments and statements."""

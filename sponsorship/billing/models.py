@@ -1,0 +1,118 @@
+"""Invoices (one per premium pledge and month) and the payments sponsors record against them."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from sponsorship.core.models import Money, TimestampMixin
+from sponsorship.extensions import db
+from sponsorship.pledges.models import Pledge
+
+ISSUED, PARTIALLY_PAID, PAID, CANCELLED = "issued", "partially_paid", "paid", "cancelled"
+INVOICE_STATUSES = {
+    ISSUED: _l("Terbit"),
+    PARTIALLY_PAID: _l("Dibayar sebagian"),
+    PAID: _l("Lunas"),
+    CANCELLED: _l("Dibatalkan"),
+}
+PENDING, CONFIRMED, REJECTED = "pending", "confirmed", "rejected"
+PAYMENT_STATUSES = {PENDING: _l("Menunggu konfirmasi"), CONFIRMED: _l("Dikonfirmasi"),
+                    REJECTED: _l("Ditolak")}
+
+
+class Invoice(TimestampMixin, db.Model):
+    __tablename__ = "invoice"
+    __table_args__ = (
+        # One invoice per pledge and month: billing runs are idempotent.
+        UniqueConstraint("pledge_id", "month", name="uq_invoice_pledge_month"),
+        CheckConstraint("status IN ('issued', 'partially_paid', 'paid', 'cancelled')", name="status_known"),
+        CheckConstraint("persons > 0 AND tariff > 0 AND amount = persons * tariff", name="amount_consistent"),
+        # claimed = confirmed + pending payments; raised only by an atomic conditional UPDATE.
+        CheckConstraint("paid_amount >= 0 AND paid_amount <= claimed_amount AND claimed_amount <= amount",
+                        name="payments_within_amount"),
+        Index("ix_invoice_sponsor_month", "sponsor_id", "month"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pledge_id: Mapped[int] = mapped_column(ForeignKey("pledge.id"))
+    sponsor_id: Mapped[int] = mapped_column(ForeignKey("sponsor.id"))
+    month: Mapped[date]
+    persons: Mapped[int]
+    tariff: Mapped[Money]  # participant's share per person that month
+    amount: Mapped[Money]
+    due_on: Mapped[date]
+    status: Mapped[str] = mapped_column(String(20), default=ISSUED)
+    paid_amount: Mapped[Money] = mapped_column(default=0, server_default="0")
+    claimed_amount: Mapped[Money] = mapped_column(default=0, server_default="0")
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"))
+
+    pledge: Mapped[Pledge] = relationship()
+    payments: Mapped[list[Payment]] = relationship(back_populates="invoice", order_by="Payment.id")
+
+    def __str__(self) -> str:
+        return f"#{self.id} {self.month:%Y-%m}"
+
+    @property
+    def owner_sponsor_id(self) -> int:
+        return self.sponsor_id
+
+    @classmethod
+    def sponsor_scope(cls, sponsor_id: int):
+        return cls.sponsor_id == sponsor_id
+
+    @property
+    def status_label(self):
+        return INVOICE_STATUSES[self.status]
+
+    @property
+    def outstanding(self) -> int:
+        return 0 if self.status == CANCELLED else self.amount - self.paid_amount
+
+    @property
+    def payable(self) -> int:
+        """What a new payment may still cover (pending payments count as claimed)."""
+        return 0 if self.status == CANCELLED else self.amount - self.claimed_amount
+
+    def is_overdue(self, today: date) -> bool:
+        return self.status in (ISSUED, PARTIALLY_PAID) and today > self.due_on
+
+
+class Payment(TimestampMixin, db.Model):
+    __tablename__ = "payment"
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'confirmed', 'rejected')", name="status_known"),
+        CheckConstraint("amount > 0", name="amount_positive"),
+        CheckConstraint("status = 'pending' OR decided_at IS NOT NULL", name="decided_complete"),
+        Index("ix_payment_status", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoice.id"), index=True)
+    amount: Mapped[Money]
+    reference: Mapped[str] = mapped_column(String(80))
+    paid_on: Mapped[date]
+    proof_path: Mapped[str] = mapped_column(String(300))
+    proof_sha256: Mapped[str] = mapped_column(String(64))
+    proof_mime: Mapped[str] = mapped_column(String(40))
+    proof_name: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(10), default=PENDING)
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None]
+    decision_note: Mapped[str | None] = mapped_column(Text)
+
+    invoice: Mapped[Invoice] = relationship(back_populates="payments")
+
+    def __str__(self) -> str:
+        return f"#{self.id} {self.reference}"
+
+    @property
+    def owner_sponsor_id(self) -> int:
+        return self.invoice.sponsor_id
+
+    @property
+    def status_label(self):
+        return PAYMENT_STATUSES[self.status]

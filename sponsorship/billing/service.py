@@ -1,0 +1,342 @@
+"""Billing rules: monthly invoices of active premium pledges, payments, statements, arrears.
+
+Billing rule (whole months, no pro-rata). An allocation counts for month M when
+    start_month <= M  and  (end_month is null  or  end_month > M
+                             or (end_month = M and end_reason <> 'replaced'))
+i.e. a resident is billed for every month from the month they start through the month their
+allocation ends, both whole; a resident who is *replaced* in month M is billed up to M-1,
+because the newcomer starting in M takes that month's slot (one slot, one premium).
+Reserved and active allocations both count: a reserved resident holds the slot from its start
+month and is registered with BPJS from the allocation export. The tariff is the class III
+participant's share in force in month M (the dated tariff table), not the one of the pledge's
+start, so a tariff change applies from its month on. Only `active` premium pledges are billed,
+and only months inside the pledge period; a month with nobody allocated makes no invoice.
+Due on the 10th of the month (domain.md).
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, case, func, or_, update
+from sqlalchemy.exc import IntegrityError
+
+from sponsorship.allocations.models import Allocation
+from sponsorship.audit import service as audit
+from sponsorship.auth.models import ADMIN, SPONSOR, STAFF
+from sponsorship.billing.models import (
+    CANCELLED,
+    CONFIRMED,
+    ISSUED,
+    PAID,
+    PARTIALLY_PAID,
+    PAYMENT_STATUSES,
+    PENDING,
+    REJECTED,
+    Invoice,
+    Payment,
+)
+from sponsorship.core import uploads
+from sponsorship.core.errors import DomainError, PermissionDenied
+from sponsorship.core.formatting import rupiah, terbilang
+from sponsorship.core.models import utcnow
+from sponsorship.core.workflow import Transition, Workflow
+from sponsorship.extensions import db
+from sponsorship.pledges.models import ACTIVE, PREMIUM, Pledge
+from sponsorship.settings.service import tariff_for
+
+OFFICE = frozenset({ADMIN, STAFF})
+DUE_DAY = 10
+INVOICE_KIND, RECEIPT_KIND = "invoice", "receipt"
+PROOF_KINDS = frozenset({"pdf", "jpeg", "png"})
+
+PAYMENT_FLOW = Workflow(
+    PAYMENT_STATUSES,
+    [
+        Transition("confirm", frozenset({PENDING}), CONFIRMED, OFFICE, _l("Konfirmasi pembayaran")),
+        Transition("reject", frozenset({PENDING}), REJECTED, OFFICE, _l("Tolak"), style="danger",
+                   needs_note=True),
+    ],
+)
+
+
+# ---- months -------------------------------------------------------------------------------
+
+def parse_month(text: str) -> date:
+    """'2026-01' -> date(2026, 1, 1); DomainError otherwise."""
+    try:
+        year, month = (int(part) for part in (text or "").strip().split("-")[:2])
+        return date(year, month, 1)
+    except (ValueError, TypeError) as exc:
+        raise DomainError(_l("Bulan harus ditulis TTTT-BB, misalnya 2026-01."), field="month") from exc
+
+
+def add_months(month: date, n: int) -> date:
+    index = month.year * 12 + month.month - 1 + n
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def due_date(month: date) -> date:
+    return month.replace(day=DUE_DAY)
+
+
+def pledge_months(pledge: Pledge) -> list[date]:
+    if not (pledge.start_month and pledge.months):
+        return []
+    return [add_months(pledge.start_month, i) for i in range(pledge.months)]
+
+
+def in_period(pledge: Pledge, month: date) -> bool:
+    return bool(pledge.start_month) and pledge.start_month <= month <= pledge.end_month
+
+
+def counts_in_month(month):
+    """SQL condition: the allocation is billed for `month` (see the module docstring)."""
+    return and_(
+        Allocation.start_month <= month,
+        or_(Allocation.end_month.is_(None), Allocation.end_month > month,
+            and_(Allocation.end_month == month,
+                 func.coalesce(Allocation.end_reason, "") != "replaced")),
+    )
+
+
+def persons_in_month(pledge: Pledge, month: date) -> int:
+    return db.session.scalar(
+        db.select(func.count(Allocation.id))
+        .where(Allocation.pledge_id == pledge.id, counts_in_month(month))) or 0
+
+
+# ---- invoices -----------------------------------------------------------------------------
+
+def _guard_office(actor) -> None:
+    if getattr(actor, "role", None) not in OFFICE:
+        raise PermissionDenied(_l("Peran Anda tidak berwenang melakukan tindakan ini."))
+
+
+def sync_status(invoice: Invoice, *, actor, note: str | None = None) -> Invoice:
+    """The one place an invoice's status is set: derived from its confirmed payments."""
+    if invoice.status == CANCELLED:
+        return invoice
+    if invoice.paid_amount >= invoice.amount:
+        target = PAID
+    elif invoice.paid_amount > 0:
+        target = PARTIALLY_PAID
+    else:
+        target = ISSUED
+    if target != invoice.status:
+        old = invoice.status
+        invoice.status = target
+        audit.record(actor=actor, action=f"status:{target}", obj=invoice,
+                     changes={"status": [old, target]}, note=note)
+    return invoice
+
+
+def invoice_context(invoice: Invoice) -> dict:
+    """Plain values only for the print template."""
+    pledge = invoice.pledge
+    return {
+        "title": f"Tagihan iuran JKN {invoice.month:%m/%Y}",
+        "sponsor_name": pledge.sponsor.name,
+        "sponsor_npwp": pledge.sponsor.npwp,
+        "pledge_title": pledge.title,
+        "month": invoice.month,
+        "persons": invoice.persons,
+        "tariff_text": rupiah(invoice.tariff),
+        "amount_text": rupiah(invoice.amount),
+        "amount_words": terbilang(invoice.amount),
+        "due_on": invoice.due_on,
+    }
+
+
+def _issue_invoice_document(invoice: Invoice, *, actor) -> None:
+    from sponsorship.documents import service as documents
+
+    document = documents.issue_document(
+        kind=INVOICE_KIND, template="billing/invoice_pdf.html", context=invoice_context(invoice),
+        title=f"Tagihan {invoice.pledge.sponsor.name} {invoice.month:%Y-%m}",
+        object_type="invoice", object_id=invoice.id, actor=actor, sponsor_id=invoice.sponsor_id)
+    db.session.flush()
+    invoice.document_id = document.id
+
+
+def bill_pledge_month(pledge: Pledge, month: date, *, actor,
+                      with_document: bool = True) -> tuple[str, Invoice | None]:
+    """Make the invoice of (pledge, month) unless it exists; returns (outcome, invoice)."""
+    month = month.replace(day=1)
+    if pledge.programme != PREMIUM or pledge.status != ACTIVE or not in_period(pledge, month):
+        return "not_billable", None
+    existing = db.session.scalar(db.select(Invoice).where(Invoice.pledge_id == pledge.id,
+                                                          Invoice.month == month))
+    if existing is not None:
+        return "existing", existing
+    tariff = tariff_for(month, 3)
+    if tariff is None:
+        return "no_tariff", None
+    persons = persons_in_month(pledge, month)
+    if persons == 0:
+        return "empty", None
+    invoice = Invoice(pledge_id=pledge.id, sponsor_id=pledge.sponsor_id, month=month, persons=persons,
+                      tariff=tariff.participant_share, amount=persons * tariff.participant_share,
+                      due_on=due_date(month), status=ISSUED)
+    try:
+        with db.session.begin_nested():  # a concurrent run made it first: that one stands
+            db.session.add(invoice)
+            db.session.flush()
+    except IntegrityError:
+        return "existing", db.session.scalar(db.select(Invoice).where(Invoice.pledge_id == pledge.id,
+                                                                      Invoice.month == month))
+    audit.record_create(invoice, actor=actor)
+    if with_document:
+        _issue_invoice_document(invoice, actor=actor)
+    return "created", invoice
+
+
+def bill_month(month: date, *, actor, with_document: bool = True) -> dict[str, int]:
+    """Invoice every active premium pledge whose period includes `month`; idempotent."""
+    if actor is not None:
+        _guard_office(actor)
+    month = month.replace(day=1)
+    counts = {"created": 0, "existing": 0, "empty": 0, "no_tariff": 0}
+    pledges = db.session.scalars(
+        db.select(Pledge).where(Pledge.programme == PREMIUM, Pledge.status == ACTIVE,
+                                Pledge.start_month <= month).order_by(Pledge.id)).all()
+    for pledge in pledges:
+        if not in_period(pledge, month):
+            continue
+        outcome, _invoice = bill_pledge_month(pledge, month, actor=actor, with_document=with_document)
+        counts[outcome] += 1
+    return counts
+
+
+# ---- payments -----------------------------------------------------------------------------
+
+def _claim(invoice_id: int, amount: int) -> bool:
+    """Atomically reserve `amount` of the invoice for a payment; False when it would overpay.
+
+    The check is in the UPDATE's WHERE, so two concurrent payments cannot both pass it;
+    CHECK (claimed_amount <= amount) backs it up.
+    """
+    result = db.session.execute(
+        update(Invoice)
+        .where(Invoice.id == invoice_id, Invoice.status.in_((ISSUED, PARTIALLY_PAID)),
+               Invoice.claimed_amount + amount <= Invoice.amount)
+        .values(claimed_amount=Invoice.claimed_amount + amount)
+        .execution_options(synchronize_session=False))
+    return result.rowcount == 1
+
+
+def record_payment(invoice: Invoice, *, actor, amount: int | None, reference: str, paid_on: date | None,
+                   proof) -> Payment:
+    """A sponsor reports a transfer with its proof; it waits for staff to confirm it."""
+    if getattr(actor, "role", None) != SPONSOR or actor.sponsor_id != invoice.sponsor_id:
+        raise PermissionDenied(_l("Hanya perusahaan penerima tagihan yang mencatat pembayarannya."))
+    if invoice.status in (PAID, CANCELLED):
+        raise DomainError(_l("Tagihan ini sudah lunas atau dibatalkan."))
+    reference = (reference or "").strip()
+    if not reference:
+        raise DomainError(_l("Nomor referensi transfer wajib diisi."), field="reference")
+    if not amount or amount <= 0:
+        raise DomainError(_l("Nominal harus lebih dari nol."), field="amount")
+    if paid_on is None or paid_on > date.today():
+        raise DomainError(_l("Tanggal transfer wajib diisi dan tidak boleh di masa depan."), field="paid_on")
+    if not _claim(invoice.id, amount):
+        db.session.refresh(invoice)
+        raise DomainError(_l("Pembayaran melebihi sisa tagihan (%(left)s, termasuk pembayaran yang "
+                             "menunggu konfirmasi).", left=rupiah(max(invoice.payable, 0))), field="amount")
+    stored = uploads.store_upload(proof, kinds=PROOF_KINDS, folder=f"payments/{invoice.id}")
+    payment = Payment(invoice_id=invoice.id, amount=amount, reference=reference[:80], paid_on=paid_on,
+                      proof_path=stored.path, proof_sha256=stored.sha256, proof_mime=stored.mime,
+                      proof_name=stored.original_name, status=PENDING, submitted_by_id=actor.id)
+    db.session.add(payment)
+    db.session.flush()
+    db.session.expire(invoice, ["claimed_amount", "payments"])
+    audit.record_create(payment, actor=actor)
+    return payment
+
+
+def decide_payment(payment: Payment, name: str, *, actor, note: str | None = None) -> Payment:
+    """The only way a payment's status changes: staff confirm it, or reject it with a note."""
+    t = PAYMENT_FLOW.check(name, payment.status, getattr(actor, "role", ""))
+    note = (note or "").strip() or None
+    if t.needs_note and not note:
+        raise DomainError(_l("Alasan penolakan wajib diisi."), field="note")
+    # Conditional on still pending: two staff deciding at once cannot both count it.
+    moved = db.session.execute(
+        update(Payment).where(Payment.id == payment.id, Payment.status == PENDING)
+        .values(status=t.target, decided_at=utcnow(), decided_by_id=actor.id, decision_note=note)
+        .execution_options(synchronize_session=False)).rowcount
+    if moved != 1:
+        raise DomainError(_l("Pembayaran ini sudah diputuskan."))
+    if t.target == CONFIRMED:
+        values = {"paid_amount": Invoice.paid_amount + payment.amount}
+    else:
+        values = {"claimed_amount": Invoice.claimed_amount - payment.amount}
+    db.session.execute(update(Invoice).where(Invoice.id == payment.invoice_id).values(**values)
+                       .execution_options(synchronize_session=False))
+    db.session.refresh(payment)
+    invoice = payment.invoice
+    db.session.refresh(invoice)
+    audit.record(actor=actor, action=f"status:{name}", obj=payment,
+                 changes={"status": [PENDING, t.target]}, note=note)
+    sync_status(invoice, actor=actor, note=f"pembayaran #{payment.id}")
+    if t.target == CONFIRMED:
+        _issue_receipt(payment, actor=actor)
+    return payment
+
+
+def _issue_receipt(payment: Payment, *, actor) -> None:
+    from sponsorship.documents import service as documents
+
+    invoice = payment.invoice
+    documents.issue_document(
+        kind=RECEIPT_KIND, template="billing/receipt_pdf.html",
+        context={**invoice_context(invoice), "title": "Tanda terima pembayaran",
+                 "invoice_number": invoice_number(invoice), "paid_text": rupiah(payment.amount),
+                 "paid_words": terbilang(payment.amount), "reference": payment.reference,
+                 "paid_on": payment.paid_on},
+        title=f"Tanda terima {invoice.pledge.sponsor.name} {invoice.month:%Y-%m} #{payment.id}",
+        object_type="payment", object_id=payment.id, actor=actor, sponsor_id=invoice.sponsor_id)
+
+
+def invoice_number(invoice: Invoice) -> str | None:
+    from sponsorship.documents.models import Document
+
+    if invoice.document_id is None:
+        return None
+    return db.session.scalar(db.select(Document.number).where(Document.id == invoice.document_id))
+
+
+# ---- reading ------------------------------------------------------------------------------
+
+def overdue_condition(today: date):
+    return and_(Invoice.status.in_((ISSUED, PARTIALLY_PAID)), Invoice.due_on < today)
+
+
+def statement(pledge: Pledge) -> list[dict]:
+    """Per month of the pledge: person-months, invoiced, paid, outstanding (one query)."""
+    invoices = {i.month: i for i in db.session.scalars(
+        db.select(Invoice).where(Invoice.pledge_id == pledge.id))}
+    rows = []
+    for month in pledge_months(pledge):
+        inv = invoices.get(month)
+        invoiced = inv.amount if inv and inv.status != CANCELLED else 0
+        paid = inv.paid_amount if inv else 0
+        rows.append({"month": month, "invoice": inv, "persons": inv.persons if inv else None,
+                     "invoiced": invoiced, "paid": paid, "outstanding": invoiced - paid})
+    return rows
+
+
+def money_totals(sponsor_id: int | None, today: date) -> dict[str, int]:
+    """Invoiced, paid, outstanding and overdue sums in one aggregate query."""
+    live = Invoice.status != CANCELLED
+    stmt = db.select(
+        func.coalesce(func.sum(case((live, Invoice.amount), else_=0)), 0),
+        func.coalesce(func.sum(case((live, Invoice.paid_amount), else_=0)), 0),
+        func.coalesce(func.sum(case((overdue_condition(today), Invoice.amount - Invoice.paid_amount),
+                                    else_=0)), 0),
+    )
+    if sponsor_id is not None:
+        stmt = stmt.where(Invoice.sponsor_id == sponsor_id)
+    invoiced, paid, overdue = db.session.execute(stmt).one()
+    return {"invoiced": int(invoiced), "paid": int(paid), "outstanding": int(invoiced) - int(paid),
+            "overdue": int(overdue)}

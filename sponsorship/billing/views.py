@@ -1,0 +1,162 @@
+"""Billing screens (invoices, payments, statements) and the `bill-month` command."""
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import click
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from sponsorship import policy
+from sponsorship.billing import service
+from sponsorship.billing.forms import BillRunForm, DecisionForm, PaymentForm
+from sponsorship.billing.models import ISSUED, PARTIALLY_PAID, PENDING, Invoice, Payment
+from sponsorship.core import uploads
+from sponsorship.core.errors import DomainError
+from sponsorship.core.forms import show_domain_error
+from sponsorship.core.http import page_number
+from sponsorship.extensions import db
+from sponsorship.pledges.models import PREMIUM, Pledge
+
+bp = Blueprint("billing", __name__, url_prefix="/billing", cli_group=None)
+PER_PAGE = 50
+
+
+@bp.cli.command("bill-month")
+@click.argument("month")
+@click.option("--no-pdf", is_flag=True, help="Skip the invoice PDFs (tests, benchmarks).")
+def bill_month_command(month, no_pdf):
+    """Invoice every active premium pledge for MONTH (YYYY-MM); running it again changes nothing."""
+    try:
+        counts = service.bill_month(service.parse_month(month), actor=None, with_document=not no_pdf)
+    except DomainError as exc:
+        raise click.ClickException(str(exc.message)) from exc
+    db.session.commit()
+    click.echo(json.dumps({"month": month, **counts}))
+
+
+@bp.route("/")
+@policy.require("billing.list")
+def index():
+    today = date.today()
+    show = request.args.get("show", "")
+    stmt = policy.scope(db.select(Invoice), Invoice)
+    if show == "overdue":
+        stmt = stmt.where(service.overdue_condition(today))
+    elif show == "open":
+        stmt = stmt.where(Invoice.status.in_((ISSUED, PARTIALLY_PAID)))
+    page = page_number()
+    invoices = db.session.scalars(
+        stmt.order_by(Invoice.month.desc(), Invoice.id.desc())
+        .limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
+    pending = []
+    if policy.can("payment.decide"):
+        pending = db.session.scalars(
+            db.select(Payment).where(Payment.status == PENDING).order_by(Payment.id)).all()
+    sponsor_id = current_user.sponsor_id if current_user.role == "sponsor" else None
+    return render_template("billing/index.html", invoices=invoices, pending=pending, show=show,
+                           totals=service.money_totals(sponsor_id, today), today=today, page=page,
+                           run_form=BillRunForm() if policy.can("billing.run") else None)
+
+
+@bp.route("/run", methods=["POST"])
+@policy.require("billing.run")
+def run():
+    form = BillRunForm()
+    if not form.validate_on_submit():
+        flash(_l("Bulan tagihan tidak sah."), "danger")
+        return redirect(url_for("billing.index"))
+    try:
+        counts = service.bill_month(form.month.data, actor=current_user)
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "danger")
+    else:
+        flash(_l("Tagihan %(month)s: %(created)s dibuat, %(existing)s sudah ada, %(empty)s tanpa peserta.",
+                 month=form.month.data.strftime("%Y-%m"), **{k: counts[k] for k in
+                                                             ("created", "existing", "empty")}),
+              "success")
+    return redirect(url_for("billing.index"))
+
+
+@bp.route("/invoices/<int:invoice_id>")
+@policy.require("billing.list")
+def invoice(invoice_id: int):
+    inv = policy.get_or_404(Invoice, invoice_id, "invoice.view")
+    return _invoice_page(inv, PaymentForm(formdata=None, paid_on=date.today()))
+
+
+def _invoice_page(inv: Invoice, form: PaymentForm, status: int = 200):
+    return render_template("billing/invoice.html", invoice=inv, form=form, decision=DecisionForm(),
+                           number=service.invoice_number(inv), today=date.today(),
+                           moves=service.PAYMENT_FLOW.available), status
+
+
+@bp.route("/invoices/<int:invoice_id>/pay", methods=["POST"])
+@policy.require("invoice.pay")
+def pay(invoice_id: int):
+    inv = policy.get_or_404(Invoice, invoice_id, "invoice.pay", view_action="invoice.view")
+    form = PaymentForm()
+    if not form.validate_on_submit():
+        return _invoice_page(inv, form, 400)
+    stored_before = set()
+    try:
+        payment = service.record_payment(inv, actor=current_user, amount=form.amount.data,
+                                         reference=form.reference.data, paid_on=form.paid_on.data,
+                                         proof=request.files.get("proof"))
+        stored_before.add(payment.proof_path)
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        for path in stored_before:
+            uploads.delete_upload(path)
+        db.session.refresh(inv)
+        if exc.status_code == 403:
+            abort(403)
+        show_domain_error(form, exc)
+        return _invoice_page(inv, form, 400)
+    flash(_l("Pembayaran dicatat dan menunggu konfirmasi staf."), "success")
+    return redirect(url_for("billing.invoice", invoice_id=inv.id))
+
+
+@bp.route("/payments/<int:payment_id>/<move>", methods=["POST"])
+@policy.require("payment.decide")
+def decide(payment_id: int, move: str):
+    payment = policy.get_or_404(Payment, payment_id, "payment.decide")
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        service.decide_payment(payment, move, actor=current_user, note=form.note.data)
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "danger")
+        if exc.status_code == 403:
+            abort(403)
+    else:
+        flash(_l("Pembayaran dikonfirmasi.") if move == "confirm" else _l("Pembayaran ditolak."), "success")
+    return redirect(url_for("billing.invoice", invoice_id=payment.invoice_id))
+
+
+@bp.route("/payments/<int:payment_id>/proof")
+@policy.require("billing.list")
+def proof(payment_id: int):
+    payment = policy.get_or_404(Payment, payment_id, "payment.view")
+    return uploads.send_upload(payment.proof_path, mime=payment.proof_mime, download_name=payment.proof_name)
+
+
+@bp.route("/pledges/<int:pledge_id>/statement")
+@policy.require("billing.list")
+def statement(pledge_id: int):
+    pledge = policy.get_or_404(Pledge, pledge_id, "pledge.view")
+    if pledge.programme != PREMIUM:
+        abort(404)
+    rows = service.statement(pledge)
+    totals = {key: sum(r[key] for r in rows) for key in ("invoiced", "paid", "outstanding")}
+    totals["person_months"] = sum(r["persons"] or 0 for r in rows)
+    return render_template("billing/statement.html", pledge=pledge, rows=rows, totals=totals,
+                           today=date.today())

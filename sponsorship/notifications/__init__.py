@@ -1,0 +1,1 @@
+"""In-app notifications: what waits on each user, derived from the data, plus what they have seen."""
