@@ -4,15 +4,24 @@ from __future__ import annotations
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm.attributes import set_committed_value
 
 from sponsorship.audit import service as audit
 from sponsorship.auth.models import ADMIN, STAFF
-from sponsorship.core.errors import DomainError
+from sponsorship.core.errors import DomainError, IllegalTransition
 from sponsorship.core.models import utcnow
 from sponsorship.core.workflow import Transition, Workflow
 from sponsorship.extensions import db
 from sponsorship.pledges.models import (
-    ACTIVE, AGREED, CANCELLED, COMPLETED, DRAFT, PREMIUM, PROGRAMMES, STATUSES, Pledge,
+    ACTIVE,
+    AGREED,
+    CANCELLED,
+    COMPLETED,
+    DRAFT,
+    PREMIUM,
+    PROGRAMMES,
+    STATUSES,
+    Pledge,
 )
 from sponsorship.settings.service import tariff_for
 from sponsorship.sponsors.models import Sponsor
@@ -113,7 +122,17 @@ def transition_pledge(pledge: Pledge, name: str, *, actor, note: str | None = No
             "pekerjanya terdaftar di BPJS Kesehatan (syarat Donasi JKN)."
         ))
     old = pledge.status
-    pledge.status = t.target
+    # Compare-and-set: if another request moved this pledge since it was read, this move
+    # loses (PostgreSQL re-checks the WHERE after waiting for the other transaction).
+    moved = db.session.execute(
+        db.update(Pledge).where(Pledge.id == pledge.id, Pledge.status == old)
+        .values(status=t.target, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if moved != 1:
+        raise IllegalTransition(_l("Status komitmen baru saja diubah oleh pengguna lain. "
+                                   "Muat ulang halaman lalu periksa kembali."))
+    set_committed_value(pledge, "status", t.target)
     audit.record(actor=actor, action=f"status:{name}", obj=pledge,
                  changes={"status": [old, t.target]}, note=(note or "").strip() or None)
     return pledge
