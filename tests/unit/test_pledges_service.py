@@ -182,3 +182,24 @@ def test_database_refuses_a_wrong_premium_total(db_session, company_a):
         db_session.execute(text("UPDATE pledge SET total_amount = total_amount + 1 WHERE id = :id"),
                            {"id": pledge.id})
     db_session.rollback()
+
+
+def test_a_move_on_a_stale_pledge_loses_to_the_move_made_meanwhile(db_session, staff, company_a):
+    """Staff B cancels while staff A, on a page read before, agrees: A's move is refused."""
+    from sqlalchemy.orm.attributes import set_committed_value
+
+    from sponsorship.extensions import db
+    from sponsorship.pledges.models import Pledge
+
+    pledge = factories.make_pledge(sponsor=company_a)
+    pledge_id = pledge.id
+    db_session.commit()  # A's read ends; the object reloads on next access
+    with db.engine.begin() as other:  # another request moves it first
+        other.execute(text("UPDATE pledge SET status = 'cancelled' WHERE id = :id"), {"id": pledge_id})
+    assert pledge.status == "cancelled"
+    set_committed_value(pledge, "status", "draft")  # what A's request had read
+    with pytest.raises(IllegalTransition):
+        service.transition_pledge(pledge, "agree", actor=staff)
+    db_session.rollback()
+    assert db_session.get(Pledge, pledge.id).status == "cancelled"
+    assert db_session.query(AuditEvent).filter_by(action="status:agree").count() == 0
