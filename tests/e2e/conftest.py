@@ -8,6 +8,9 @@ Playwright's sync API drives its own asyncio loop in the main thread and marks i
 between calls, so `asyncio.run()` would refuse to start while a browser is open. The browser
 tests are therefore moved to the end of the run (see pytest_collection_modifyitems), and the
 browser opens lazily on the first of them: no other test ever runs while Playwright is alive.
+
+The test's own db.session may hold a read snapshot (SQLite): call db.session.rollback() before
+reading rows that the browser just made through the server.
 """
 from __future__ import annotations
 
