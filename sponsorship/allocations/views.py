@@ -37,14 +37,23 @@ def _month(value: str | None) -> date | None:
         return None
 
 
-@bp.route("/pledge/<int:pledge_id>")
+@bp.route("/pledge/<int:pledge_id>", methods=["GET"])
 @policy.require("allocation.view")
 def pledge(pledge_id: int):
-    p = _pledge(pledge_id)
+    return _pledge_page(_pledge(pledge_id), q="")
+
+
+@bp.route("/pledge/<int:pledge_id>/search", methods=["POST"])
+@policy.require("allocation.manage")
+def search(pledge_id: int):
+    """Eligible residents by name, KK or NIK; a POST, so a NIK never appears in a URL."""
+    return _pledge_page(_pledge(pledge_id, "allocation.manage"), q=request.form.get("q", "").strip())
+
+
+def _pledge_page(p: Pledge, *, q: str):
     status = request.args.get("status", "holding")
     stmt = service.pledge_allocations(p, holding_only=status == "holding")
     allocations = db.session.scalars(stmt).all()
-    q = request.args.get("q", "").strip()
     candidates = []
     if q:
         candidates = db.session.scalars(registry.search_stmt(q=q).where(registry.eligible_clause())

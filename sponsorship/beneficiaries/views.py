@@ -51,8 +51,11 @@ def index():
 @policy.require("beneficiary.view")
 def find():
     """Look a resident up by NIK without the NIK ever appearing in a URL."""
-    found = service.find_by_nik(request.form.get("nik", ""))
+    raw = request.form.get("nik", "").strip()
+    found = service.find_by_nik(raw)
     if found is None:
+        if raw.isdigit() and len(raw) == 16:  # not a known NIK: perhaps a KK number, which may be in a URL
+            return redirect(url_for(".index", q=raw))
         flash(_l("Tidak ada warga dengan NIK tersebut."), "warning")
         return redirect(url_for(".index"))
     return redirect(url_for(".detail", beneficiary_id=found.id))

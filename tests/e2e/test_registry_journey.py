@@ -3,6 +3,7 @@ priority and export it for BPJS; the sponsor then sees only masked NIKs and init
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 
@@ -53,6 +54,14 @@ def test_import_reconcile_fill_export_and_sponsor_sees_masked(page, new_page, li
     assert "diselesaikan" in page.locator(".alert").first.inner_text()
     page.goto(f"{live_server}/beneficiaries/?q=budi")
     assert page.get_by_test_id("beneficiaries").locator("a").all_inner_texts() == ["Budi Santosa"]
+
+    # A NIK typed in the search box goes through the POST lookup: it never lands in a URL.
+    page.goto(f"{live_server}/beneficiaries/")
+    page.fill("#f-q", "1971015708450001")
+    page.get_by_role("button", name="Saring").click()
+    page.wait_for_url(re.compile(r"/beneficiaries/\d+$"))
+    assert "1971015708450001" not in page.url
+    assert page.get_by_test_id("nik").inner_text() == "1971015708450001"
 
     # Fill the pledge by priority from its detail page.
     page.goto(f"{live_server}/pledges/{pledge.id}")

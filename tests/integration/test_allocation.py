@@ -230,3 +230,29 @@ def test_admin_sets_the_priority_order_and_the_fill_follows_it(db_session, admin
     assert event.changes == {"allocation_priority": [["decile", "arrears", "oldest"], ["oldest", "decile"]]}
     page = get_page(login(staff), f"/allocations/pledge/{p.id}")
     assert page.select_one("#prio-0") is None  # staff see no settings form
+
+
+def test_add_one_resident_found_by_nik_without_nik_in_any_url(staff, login, company_a):
+    p = factories.make_pledge(sponsor=company_a, status="agreed", quota=2)
+    make_residents(rows=[resident_row("1971015708450001", "Siti Aminah"),
+                         resident_row("1971011708450002", "Budi")])
+    client = login(staff)
+    response = client.post(f"/allocations/pledge/{p.id}/search", data={"q": "1971015708450001"})
+    assert response.status_code == 200
+    from bs4 import BeautifulSoup
+
+    page = BeautifulSoup(response.data, "html.parser")
+    forms = page.select(f"form[action='/allocations/pledge/{p.id}/add']")
+    assert len(forms) == 1 and "Siti Aminah" in forms[0].parent.parent.text
+    assert all("1971015708450001" not in f.get("action", "") for f in page.select("form"))
+    response = post_page(client, f"/allocations/pledge/{p.id}/add",
+                         {"beneficiary_id": forms[0].select_one("input[name=beneficiary_id]")["value"]})
+    assert "1971015708450001" not in response.headers["Location"]
+    slots = get_page(client, f"/allocations/pledge/{p.id}").select_one("[data-testid=slots]")
+    assert slots.text.strip() == "1 / 2"
+
+
+def test_nik_lookup_falls_back_to_kk(staff, login):
+    make_residents(rows=[resident_row("1971015708450001", "Siti Aminah", no_kk="1971010101200001")])
+    response = post_page(login(staff), "/beneficiaries/find", {"nik": "1971010101200001"})
+    assert response.headers["Location"].endswith("?q=1971010101200001")
