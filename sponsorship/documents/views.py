@@ -5,7 +5,7 @@ import io
 
 from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
+from flask_login import current_user, login_required
 
 from sponsorship import policy
 from sponsorship.documents import official, service
@@ -40,7 +40,7 @@ def index():
 
 
 @bp.route("/<int:document_id>.pdf")
-@policy.require("document.view")
+@login_required  # get_or_404 decides: office, or the sponsor the document belongs to; else 404
 def download(document_id: int):
     return send_document(policy.get_or_404(Document, document_id, "document.view"))
 

@@ -17,6 +17,7 @@ import pytest
 from tests import factories
 from tests.integration import test_payment as billing
 from tests.integration import test_registry_pages as registry
+from tests.integration import test_verify_page as docs
 
 ROLES = ("anonymous", "admin", "staff", "sponsor", "other_sponsor", "verifier", "approver")
 
@@ -282,6 +283,62 @@ ROUTES: list[dict] = [
      "expect": expect(302, 403, 403, 200, 200, 403, 403)},
     {"rule": "/portal/coverage/<int:pledge_id>", "url": lambda w: f"/portal/coverage/{w.pledge.id}",
      "expect": expect(302, 403, 403, 200, 404, 403, 403)},
+    # --- official documents, verification, agreements (issue 5; builders in test_verify_page.py) ---
+    {"rule": "/documents/", "url": "/documents/", "expect": OFFICE_ONLY},
+    {"rule": "/documents/<int:document_id>.pdf",
+     "url": lambda w: f"/documents/{docs.agreement_for(w.company, 'final').document_id}.pdf",
+     "expect": expect(302, 200, 200, 200, 404, 404, 404)},
+    {"rule": "/verify/", "url": "/verify/", "expect": expect(200, 200, 200, 200, 200, 200, 200)},
+    {"rule": "/verify/", "method": "POST", "url": "/verify/", "data": {},
+     "expect": expect(200, 200, 200, 200, 200, 200, 200)},
+    {"rule": "/verify/<token>",
+     "url": lambda w: f"/verify/{docs.agreement_for(w.company, 'final').document.token}",
+     "expect": expect(200, 200, 200, 200, 200, 200, 200)},
+    {"rule": "/verify/<token>", "method": "POST", "data": {},
+     "url": lambda w: f"/verify/{docs.agreement_for(w.company, 'final').document.token}",
+     "expect": expect(200, 200, 200, 200, 200, 200, 200)},
+    {"rule": "/documents/minutes/<int:minutes_id>/berita-acara.pdf",
+     "url": lambda w: f"/documents/minutes/{docs.issued_minutes().id}/berita-acara.pdf",
+     "expect": expect(302, 200, 200, 403, 403, 403, 200)},
+    {"rule": "/documents/minutes/<int:minutes_id>/approval-letter.pdf",  # not approved: none issued
+     "url": lambda w: f"/documents/minutes/{docs.issued_minutes().id}/approval-letter.pdf",
+     "expect": expect(302, 404, 404, 403, 403, 403, 404)},
+    {"rule": "/documents/minutes/<int:minutes_id>/issue/<kind>", "method": "POST", "data": {},
+     "url": lambda w: f"/documents/minutes/{docs.issued_minutes().id}/issue/berita_acara",
+     "expect": expect(302, 302, 302, 403, 403, 403, 403)},
+    {"rule": "/documents/proposals/<int:proposal_id>/verification-sheet", "method": "POST", "data": {},
+     "url": lambda w: (f"/documents/proposals/"
+                       f"{factories.make_proposal(status='verified_eligible').id}/verification-sheet"),
+     "expect": expect(302, 302, 302, 403, 403, 302, 403)},
+    {"rule": "/documents/proposals/<int:proposal_id>/verification-sheet.pdf",  # none issued yet
+     "url": lambda w: f"/documents/proposals/{factories.make_proposal().id}/verification-sheet.pdf",
+     "expect": expect(302, 404, 404, 403, 403, 404, 403)},
+    {"rule": "/pledges/<int:pledge_id>/agreement", "url": lambda w: f"/pledges/{w.pledge.id}/agreement",
+     "expect": OFFICE_ONLY},
+    {"rule": "/pledges/<int:pledge_id>/agreement", "method": "POST", "data": {"signing_place": ""},
+     "url": lambda w: f"/pledges/{w.pledge.id}/agreement", "expect": OFFICE_ONLY},
+    {"rule": "/pledges/<int:pledge_id>/agreement/preview.pdf",
+     "url": lambda w: f"/pledges/{docs.agreement_for(w.company).pledge_id}/agreement/preview.pdf",
+     "expect": OFFICE_ONLY},
+    {"rule": "/pledges/<int:pledge_id>/agreement/finalise", "method": "POST", "data": {},
+     "url": lambda w: f"/pledges/{docs.agreement_for(w.company).pledge_id}/agreement/finalise",
+     "expect": expect(302, 302, 302, 403, 403, 403, 403)},
+    {"rule": "/pledges/<int:pledge_id>/agreement/sign", "method": "POST", "data": {},
+     "url": lambda w: f"/pledges/{docs.agreement_for(w.company, 'final').pledge_id}/agreement/sign",
+     "expect": expect(302, 302, 302, 403, 403, 403, 403)},
+    {"rule": "/pledges/<int:pledge_id>/agreement/addendum", "method": "POST", "data": {},
+     "url": lambda w: f"/pledges/{docs.agreement_for(w.company, 'final').pledge_id}/agreement/addendum",
+     "expect": expect(302, 302, 302, 403, 403, 403, 403)},
+    {"rule": "/pledges/<int:pledge_id>/agreement.pdf",
+     "url": lambda w: f"/pledges/{docs.agreement_for(w.company, 'final').pledge_id}/agreement.pdf",
+     "expect": expect(302, 200, 200, 200, 404, 403, 403)},
+    {"rule": "/pledges/<int:pledge_id>/agreement/scan",  # not signed yet: no scan
+     "url": lambda w: f"/pledges/{docs.agreement_for(w.company, 'final').pledge_id}/agreement/scan",
+     "expect": expect(302, 404, 404, 404, 404, 403, 403)},
+    {"rule": "/agreements/templates/<programme>", "url": "/agreements/templates/premium",
+     "expect": ADMIN_ONLY},
+    {"rule": "/agreements/templates/<programme>", "method": "POST", "url": "/agreements/templates/premium",
+     "data": {"clauses": ""}, "expect": ADMIN_ONLY},
 ]
 
 
