@@ -277,8 +277,6 @@ ROUTES: list[dict] = [
     {"rule": "/allocations/export-columns", "url": "/allocations/export-columns", "expect": OFFICE_ONLY},
     {"rule": "/allocations/priority", "method": "POST", "url": "/allocations/priority",
      "data": {"key0": "oldest"}, "expect": expect(302, 302, 403, 403, 403, 403, 403)},
-    {"rule": "/allocations/priority", "method": "POST", "url": "/allocations/priority",
-     "data": {"key0": "oldest"}, "expect": expect(302, 302, 403, 403, 403, 403, 403)},
     {"rule": "/portal/coverage/", "url": "/portal/coverage/",
      "expect": expect(302, 403, 403, 200, 200, 403, 403)},
     {"rule": "/portal/coverage/<int:pledge_id>", "url": lambda w: f"/portal/coverage/{w.pledge.id}",
