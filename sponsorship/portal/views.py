@@ -1,15 +1,23 @@
 """The sponsor portal: a company sees its own pledges and nothing else."""
 from __future__ import annotations
 
+import secrets
 from datetime import date
 
-from flask import Blueprint, render_template
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from sponsorship import policy
+from sponsorship.auth import service as auth_service
+from sponsorship.auth.forms import ConfirmForm
+from sponsorship.auth.models import SPONSOR, User
+from sponsorship.core.errors import DomainError
+from sponsorship.core.forms import show_domain_error
 from sponsorship.extensions import db
 from sponsorship.pledges.models import Pledge
 from sponsorship.portal import service
+from sponsorship.portal.forms import ColleagueForm
 from sponsorship.sponsors.models import Sponsor
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
@@ -36,3 +44,64 @@ def home():
                            documents=service.documents(sponsor.id),
                            invoices=service.recent_invoices(sponsor.id),
                            months_remaining=service.months_remaining)
+
+
+# ---- colleagues: a company admin invites and deactivates the users of its own company ----
+
+def _colleague_guard() -> None:
+    if not policy.can("colleague.manage"):
+        abort(403)
+
+
+def _colleagues():
+    return db.session.scalars(
+        db.select(User).where(User.role == SPONSOR, User.sponsor_id == current_user.sponsor_id)
+        .order_by(User.username)).all()
+
+
+@bp.route("/colleagues", methods=["GET", "POST"])
+@policy.require("portal.view")
+def colleagues():
+    _colleague_guard()
+    form = ColleagueForm()
+    shown_password = None
+    if form.validate_on_submit():
+        # Blank: a random initial password, shown once on this page and never stored in clear.
+        password = form.password.data or secrets.token_urlsafe(12)
+        try:
+            user = auth_service.create_user(
+                actor=current_user, username=form.username.data, full_name=form.full_name.data,
+                email=form.email.data, role=SPONSOR, password=password,
+                sponsor_id=current_user.sponsor_id, is_company_admin=False)
+            db.session.commit()
+        except DomainError as exc:
+            db.session.rollback()
+            show_domain_error(form, exc)
+        else:
+            flash(_l("Akun %(u)s dibuat.", u=user.username), "success")
+            if not form.password.data:
+                shown_password = (user.username, password)
+            form = ColleagueForm(formdata=None)
+    return render_template("portal/colleagues.html", form=form, colleagues=_colleagues(),
+                           shown_password=shown_password, toggle=ConfirmForm())
+
+
+@bp.route("/colleagues/<int:user_id>/active", methods=["POST"])
+@policy.require("portal.view")
+def colleague_active(user_id: int):
+    _colleague_guard()
+    user = db.session.get(User, user_id)
+    if user is None or not policy.can("colleague.manage", user):
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        auth_service.set_active(user, actor=current_user, active=not user.active)
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "danger")
+    else:
+        flash(_l("Akun %(u)s diaktifkan.", u=user.username) if user.active
+              else _l("Akun %(u)s dinonaktifkan.", u=user.username), "success")
+    return redirect(url_for("portal.colleagues"))

@@ -56,6 +56,8 @@ def _company(sponsor, user, tag: str, digit: str, staff) -> Company:
 
 @pytest.fixture
 def world(db_session, company_a, company_b, sponsor_a, sponsor_b, staff):
+    sponsor_b.is_company_admin = True  # both may open the colleagues page
+    db_session.commit()
     return {"a": _company(company_a, sponsor_a, "A", "1", staff),
             "b": _company(company_b, sponsor_b, "B", "2", staff)}
 
@@ -66,6 +68,7 @@ PORTAL_ROUTES = [
     ("/portal/fund/", None),
     ("/portal/coverage/", None),
     ("/portal/coverage/<int:pledge_id>", lambda c: f"/portal/coverage/{c.pledge.id}"),
+    ("/portal/colleagues", None),
     ("/billing/", None),
     ("/billing/invoices/<int:invoice_id>", lambda c: f"/billing/invoices/{c.invoice.id}"),
     ("/billing/payments/<int:payment_id>/proof", lambda c: f"/billing/payments/{c.payment.id}/proof"),

@@ -96,6 +96,13 @@ ROUTES: list[dict] = [
     {"rule": "/billing/pledges/<int:pledge_id>/statement",
      "url": lambda w: f"/billing/pledges/{w.pledge.id}/statement",
      "expect": expect(302, 200, 200, 200, 404, 403, 403)},
+    {"rule": "/portal/colleagues", "url": "/portal/colleagues",
+     "expect": expect(302, 403, 403, 200, 403, 403, 403)},
+    {"rule": "/portal/colleagues", "method": "POST", "url": "/portal/colleagues", "data": {},
+     "expect": expect(302, 403, 403, 200, 403, 403, 403)},
+    {"rule": "/portal/colleagues/<int:user_id>/active", "method": "POST", "data": {},
+     "url": lambda w: f"/portal/colleagues/{factories.make_user(role='sponsor', sponsor=w.company).id}/active",
+     "expect": expect(302, 403, 403, 302, 403, 403, 403)},
     # --- user administration ---
     {"rule": "/admin/users/", "url": "/admin/users/", "expect": ADMIN_ONLY},
     {"rule": "/admin/users/new", "url": "/admin/users/new", "expect": ADMIN_ONLY},
