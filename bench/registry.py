@@ -14,6 +14,7 @@ import csv
 import json
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -30,9 +31,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=250_000)
     parser.add_argument("--database-url", default=None)
+    parser.add_argument("--keep", action="store_true", help="Keep the temporary directory (CSV, database).")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="bench-registry-"))
+    try:
+        run(args, work)
+    finally:
+        if args.keep:
+            print(f"kept {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def run(args, work: Path) -> None:
     url = args.database_url or f"sqlite:///{work / 'registry.db'}"
     env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench", "NIK_ENCRYPTION_KEY": "bench-enc",
            "NIK_HMAC_KEY": "bench-mac"}
