@@ -93,6 +93,7 @@ BLUEPRINTS = [
     "sponsorship.documents.views:verify_bp",
     "sponsorship.agreements.views:bp",
     "sponsorship.billing.views:bp",
+    "sponsorship.notifications.views:bp",
 ]
 
 

@@ -103,6 +103,11 @@ ROUTES: list[dict] = [
     {"rule": "/portal/colleagues/<int:user_id>/active", "method": "POST", "data": {},
      "url": lambda w: f"/portal/colleagues/{factories.make_user(role='sponsor', sponsor=w.company).id}/active",
      "expect": expect(302, 403, 403, 302, 403, 403, 403)},
+    # --- notifications (issue 6): what waits on each user; only one's own items open ---
+    {"rule": "/notifications/", "url": "/notifications/", "expect": SIGNED_IN},
+    {"rule": "/notifications/open/<key>", "method": "POST", "data": {},
+     "url": lambda w: f"/notifications/open/invoice:{billing.invoice_for(w.company).id}:issued",
+     "expect": expect(302, 404, 404, 302, 404, 404, 404)},
     # --- user administration ---
     {"rule": "/admin/users/", "url": "/admin/users/", "expect": ADMIN_ONLY},
     {"rule": "/admin/users/new", "url": "/admin/users/new", "expect": ADMIN_ONLY},

@@ -1,0 +1,43 @@
+"""The list of what waits on the signed-in user; opening an item marks it read."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, redirect, render_template, url_for
+from flask_login import current_user
+
+from sponsorship import policy
+from sponsorship.extensions import db
+from sponsorship.notifications import service
+
+bp = Blueprint("notifications", __name__, url_prefix="/notifications")
+
+
+@bp.app_context_processor
+def _count():
+    # A callable: only pages that render the navigation pay for the two small queries.
+    def notification_count() -> int:
+        if not getattr(current_user, "is_authenticated", False):
+            return 0
+        return service.unread_count(current_user)
+
+    return {"notification_count": notification_count}
+
+
+@bp.route("/")
+@policy.require("notification.view")
+def index():
+    items, seen = service.unread(current_user)
+    return render_template("notifications/index.html", items=items, seen=seen)
+
+
+@bp.route("/open/<key>", methods=["POST"])
+@policy.require("notification.view")
+def open_item(key: str):
+    # Only keys of items that wait on this user; the destination comes from the key, not the client.
+    if key not in {i.key for i in service.items_for(current_user)}:
+        abort(404)
+    destination = service.target(key)
+    if destination is None:
+        abort(404)
+    service.mark_seen(current_user, key)
+    db.session.commit()
+    return redirect(url_for(destination[0], **destination[1]))
