@@ -9,8 +9,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sponsorship.core.models import utcnow
 from sponsorship.extensions import db
 
-AGREEMENT, ADDENDUM, MINUTES, APPROVAL_LETTER, VERIFICATION_SHEET = (
-    "agreement", "addendum", "berita_acara", "approval_letter", "verification_sheet")
+AGREEMENT, ADDENDUM, MINUTES, APPROVAL_LETTER, VERIFICATION_SHEET, IMPACT_REPORT = (
+    "agreement", "addendum", "berita_acara", "approval_letter", "verification_sheet", "impact_report")
 KINDS = {
     AGREEMENT: "Perjanjian Kerja Sama",
     ADDENDUM: "Addendum Perjanjian Kerja Sama",

@@ -137,3 +137,23 @@ def issue_sheet(proposal_id: int):
 def sheet_pdf(proposal_id: int):
     proposal = _load_proposal(proposal_id)
     return _latest_or_404(official.PROPOSAL_OBJECT, proposal.id, VERIFICATION_SHEET)
+
+
+@bp.route("/sponsors/<int:sponsor_id>/impact-report", methods=["GET", "POST"])
+@policy.require("document.issue")
+def impact_report(sponsor_id: int):
+    from sponsorship.documents.forms import ImpactReportForm
+    from sponsorship.documents.report import issue_impact_report
+    from sponsorship.sponsors.models import Sponsor
+
+    sponsor = policy.get_or_404(Sponsor, sponsor_id, "sponsor.view")
+    form = ImpactReportForm()
+    if form.validate_on_submit():
+        document = issue_impact_report(sponsor, actor=current_user, start=form.start.data, end=form.end.data)
+        db.session.commit()
+        flash(_l("Laporan %(n)s diterbitkan.", n=document.number), "success")
+        return redirect(url_for(".download", document_id=document.id))
+    reports = db.session.scalars(db.select(Document).where(Document.object_type == "sponsor",
+                                                           Document.object_id == sponsor.id)
+                                 .order_by(Document.id.desc())).all()
+    return render_template("verify/impact_report.html", sponsor=sponsor, form=form, reports=reports)

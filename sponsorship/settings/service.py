@@ -32,6 +32,7 @@ DEFAULTS: dict[str, Any] = {
     "number_format_addendum": "400.7/{seq:04d}/ADD/SETDA/{year}",
     "number_format_approval_letter": "400.9/{seq:04d}/WK/{year}",
     "number_format_verification_sheet": "400.9/{seq:04d}/VL/{year}",
+    "number_format_impact_report": "400.7/{seq:04d}/LAP-TJSL/{year}",
     # premium billing (issue 6): 900 = finance in Permendagri 83/2022
     "number_format_invoice": "900.1/{seq:04d}/TAG-CSR/SETDA/{year}",
     "number_format_receipt": "900.1/{seq:04d}/KW-CSR/SETDA/{year}",
@@ -56,6 +57,7 @@ SETTING_LABELS = {
     "number_format_addendum": _l("Format nomor addendum perjanjian"),
     "number_format_approval_letter": _l("Format nomor surat persetujuan Wali Kota"),
     "number_format_verification_sheet": _l("Format nomor lembar verifikasi lapangan"),
+    "number_format_impact_report": _l("Format nomor laporan dampak TJSL"),
     "number_format_invoice": _l("Format nomor tagihan iuran sponsor"),
     "number_format_receipt": _l("Format nomor tanda terima pembayaran sponsor"),
 }

@@ -349,6 +349,10 @@ ROUTES: list[dict] = [
      "expect": ADMIN_ONLY},
     {"rule": "/agreements/templates/<programme>", "method": "POST", "url": "/agreements/templates/premium",
      "data": {"clauses": ""}, "expect": ADMIN_ONLY},
+    {"rule": "/documents/sponsors/<int:sponsor_id>/impact-report",
+     "url": lambda w: f"/documents/sponsors/{w.company.id}/impact-report", "expect": OFFICE_ONLY},
+    {"rule": "/documents/sponsors/<int:sponsor_id>/impact-report", "method": "POST", "data": {},
+     "url": lambda w: f"/documents/sponsors/{w.company.id}/impact-report", "expect": OFFICE_ONLY},
 ]
 
 

@@ -1,0 +1,99 @@
+"""The sponsor impact report for a period: what exists so far (pledges, allocations, payouts).
+
+Billing is not built yet, so premiums are the amounts due for the covered person-months
+(person-months x the pledge's monthly amount), labelled as such in the report.
+"""
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from datetime import date
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+
+from sponsorship.core.errors import DomainError
+from sponsorship.core.formatting import month_label, tanggal_resmi, terbilang
+from sponsorship.documents import service
+from sponsorship.documents.models import IMPACT_REPORT, Document
+from sponsorship.documents.official import rupiah_resmi
+from sponsorship.extensions import db
+from sponsorship.pledges.models import CANCELLED, DRAFT, Pledge
+
+
+def _months(start: date, end: date) -> int:
+    return (end.year - start.year) * 12 + end.month - start.month + 1
+
+
+def person_months(alloc_start: date, alloc_end: date | None, start: date, end: date) -> int:
+    lo, hi = max(alloc_start, start), min(alloc_end or end, end)
+    return _months(lo, hi) if lo <= hi else 0
+
+
+def impact_context(sponsor, start: date, end: date) -> dict[str, Any]:
+    from sponsorship.allocations.models import RESERVED, Allocation
+    from sponsorship.beneficiaries.models import Beneficiary
+    from sponsorship.disbursements.models import Disbursement
+    from sponsorship.proposals.models import COST_CATEGORIES
+
+    pledges = db.session.scalars(
+        db.select(Pledge).where(Pledge.sponsor_id == sponsor.id, Pledge.status.not_in([DRAFT, CANCELLED]))
+        .order_by(Pledge.id)).all()
+    ids = [p.id for p in pledges] or [-1]
+    rows = db.session.execute(
+        db.select(Allocation.beneficiary_id, Allocation.start_month, Allocation.end_month,
+                  Allocation.pledge_id, Beneficiary.region_code)
+        .join(Beneficiary, Beneficiary.id == Allocation.beneficiary_id)
+        .where(Allocation.pledge_id.in_(ids), Allocation.status != RESERVED)).all()
+    monthly = {p.id: p.monthly_amount or 0 for p in pledges}
+    people, by_kecamatan, pm_total, due = set(), Counter(), 0, 0
+    from sponsorship.regions.models import Region
+
+    names = dict(db.session.execute(db.select(Region.code, Region.kecamatan_name)).all())
+    for r in rows:
+        pm = person_months(r.start_month, r.end_month, start, end)
+        if pm:
+            people.add(r.beneficiary_id)
+            by_kecamatan[names.get(r.region_code, "–")] += 1
+            pm_total += pm
+            due += pm * monthly[r.pledge_id]
+    payouts = db.session.scalars(
+        db.select(Disbursement).where(Disbursement.pledge_id.in_(ids), Disbursement.paid_on >= start,
+                                      Disbursement.paid_on <= end)).all()
+    by_category: dict[str, int] = defaultdict(int)
+    for d in payouts:
+        lines = d.proposal.lines
+        requested = sum(line.total for line in lines) or 1
+        for line in lines:  # the payout split as its request was
+            label = str(COST_CATEGORIES.get(line.category, line.category))
+            by_category[label] += d.amount * line.total // requested
+    top = max(by_kecamatan.values(), default=0)
+    chart = [{"label": k, "value": v, "width": round(300 * v / top) if top else 0}
+             for k, v in sorted(by_kecamatan.items())]
+    disbursed = sum(d.amount for d in payouts)
+    return {
+        "title": "Laporan Dampak Program TJSL",
+        "company": sponsor.name,
+        "period": f"{month_label(start)} – {month_label(end)}",
+        "pledges": [{"title": p.title, "programme": str(p.programme_label),
+                     "amount": rupiah_resmi(p.total_amount)} for p in pledges],
+        "people": len(people), "person_months": pm_total,
+        "premiums_due": rupiah_resmi(due), "premiums_due_words": terbilang(due),
+        "by_kecamatan": chart,
+        "payouts": len(payouts), "disbursed": rupiah_resmi(disbursed),
+        "disbursed_words": terbilang(disbursed),
+        "by_category": [{"label": k, "amount": rupiah_resmi(v)} for k, v in sorted(by_category.items())],
+        "report_date": tanggal_resmi(date.today()),
+    }
+
+
+def issue_impact_report(sponsor, *, actor, start: date, end: date) -> Document:
+    if actor.role not in ("admin", "staff"):
+        raise DomainError(_l("Peran Anda tidak berwenang melakukan tindakan ini."))
+    start, end = start.replace(day=1), end.replace(day=1)
+    if end < start:
+        raise DomainError(_l("Bulan akhir tidak boleh sebelum bulan awal."), field="end")
+    return service.issue_document(
+        kind=IMPACT_REPORT, template="documents/impact_report.html",
+        context=impact_context(sponsor, start, end),
+        title=f"Laporan dampak {sponsor.name} {month_label(start)}–{month_label(end)}",
+        object_type="sponsor", object_id=sponsor.id, actor=actor, sponsor_id=sponsor.id)
