@@ -98,6 +98,7 @@ DEMO_STEPS = [
     "sponsorship.uhc.demo:seed",
     "sponsorship.proposals.demo:seed",
     "sponsorship.documents.demo:seed",
+    "sponsorship.billing.demo:seed",  # after documents: signs the bank agreement
 ]
 
 
