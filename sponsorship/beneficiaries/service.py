@@ -48,6 +48,7 @@ def preview_import(*, actor, data: bytes, file_name: str, source: str):
                                  max_bytes=current_app.config["IMPORT_MAX_BYTES"])
     plan = importer.plan_import(parsed)
     token = secrets.token_hex(16)
+    _forget_stale_previews()
     (_preview_dir() / token).write_bytes(data)
     batch = ImportBatch(source=source, status="previewed", file_name=Path(file_name).name[:255] or "-",
                         sha256=importer.sha256_of(data), token=token,
@@ -58,6 +59,22 @@ def preview_import(*, actor, data: bytes, file_name: str, source: str):
     db.session.add(batch)
     db.session.flush()
     return batch, parsed, plan
+
+
+PREVIEW_LIFETIME_SECONDS = 2 * 24 * 3600
+
+
+def _forget_stale_previews() -> None:
+    """Uploads previewed but never confirmed hold personal data: keep them two days at most."""
+    import time
+
+    limit = time.time() - PREVIEW_LIFETIME_SECONDS
+    for path in _preview_dir().iterdir():
+        try:
+            if path.is_file() and path.stat().st_mtime < limit:
+                path.unlink()
+        except OSError:  # another worker removed it first
+            continue
 
 
 def load_preview(batch: ImportBatch):

@@ -202,3 +202,20 @@ def test_template_download_has_the_source_columns(staff, login):
     assert response.status_code == 200
     assert response.get_data(as_text=True).lstrip("\ufeff").strip() == ",".join(HEADER)
     get_page(login(staff), "/beneficiaries/import/columns")
+
+
+def test_stale_previews_are_deleted(app, staff, login):
+    import os
+    import time
+    from pathlib import Path
+
+    client = login(staff)
+    post_page(client, "/beneficiaries/import", {
+        "source": "manual", "file": (io.BytesIO(_file([])), "satu.csv")}, content_type="multipart/form-data")
+    folder = Path(app.instance_path) / "imports"
+    (old,) = [p for p in folder.iterdir() if p.stat().st_size > 0][-1:]
+    three_days = time.time() - 3 * 24 * 3600
+    os.utime(old, (three_days, three_days))
+    post_page(client, "/beneficiaries/import", {
+        "source": "manual", "file": (io.BytesIO(_file([])), "dua.csv")}, content_type="multipart/form-data")
+    assert not old.exists()
