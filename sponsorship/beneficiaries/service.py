@@ -2,6 +2,7 @@
 and settling discrepancies between sources. Services flush and audit; the caller commits."""
 from __future__ import annotations
 
+import json
 import secrets
 from datetime import date
 from pathlib import Path
@@ -50,6 +51,9 @@ def preview_import(*, actor, data: bytes, file_name: str, source: str):
     token = secrets.token_hex(16)
     _forget_stale_previews()
     (_preview_dir() / token).write_bytes(data)
+    # The invalid rows, so the preview page lists them without parsing the file again.
+    (_preview_dir() / f"{token}.invalid.json").write_text(json.dumps(
+        [{"line": i["line"], "reason": str(i["reason"])} for i in parsed.invalid], ensure_ascii=False))
     batch = ImportBatch(source=source, status="previewed", file_name=Path(file_name).name[:255] or "-",
                         sha256=importer.sha256_of(data), token=token,
                         uploaded_by_id=getattr(actor, "id", None), total_rows=parsed.total,
@@ -103,6 +107,15 @@ def confirm_import(batch: ImportBatch, *, actor) -> dict[str, Any]:
 def discard_preview_file(batch: ImportBatch) -> None:
     """After the commit: the kept upload is no longer needed."""
     (_preview_dir() / batch.token).unlink(missing_ok=True)
+
+
+def preview_invalid_rows(batch: ImportBatch) -> list[dict]:
+    """The invalid rows found when the file was previewed (kept beside it), else none."""
+    path = _preview_dir() / f"{batch.token}.invalid.json"
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return []
 
 
 def import_file(*, actor, data: bytes, file_name: str, source: str, dry_run: bool = False) -> dict[str, Any]:

@@ -111,14 +111,8 @@ def _recent_batches():
 @policy.require("beneficiary.import")
 def import_preview(batch_id: int):
     batch = db.session.get(ImportBatch, batch_id) or abort(404)
-    invalid = []
-    if batch.status == "previewed":
-        try:
-            parsed, _plan = service.load_preview(batch)
-            invalid = parsed.invalid
-        except DomainError as exc:
-            flash(str(exc.message), "warning")
-    return render_template("beneficiaries/import_preview.html", batch=batch, invalid=invalid)
+    return render_template("beneficiaries/import_preview.html", batch=batch,
+                           invalid=service.preview_invalid_rows(batch))
 
 
 @bp.route("/import/<int:batch_id>/confirm", methods=["POST"])
