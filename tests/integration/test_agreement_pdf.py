@@ -125,6 +125,9 @@ def test_sponsor_downloads_own_agreement_only(login, staff, sponsor_a, sponsor_b
     finalise(login(staff), premium_pledge)
     assert login(sponsor_a).get(f"/pledges/{premium_pledge.id}/agreement.pdf").status_code == 200
     assert login(sponsor_b).get(f"/pledges/{premium_pledge.id}/agreement.pdf").status_code == 404
+    # the documents list shows a sponsor its own company's documents only
+    assert "400.7/0001/SETDA/2025" in get_page(login(sponsor_a), "/documents/").get_text()
+    assert "400.7/0001/SETDA/2025" not in get_page(login(sponsor_b), "/documents/").get_text()
     # sponsors never reach the editing screens
     assert login(sponsor_a).get(f"/pledges/{premium_pledge.id}/agreement").status_code == 403
 
