@@ -191,3 +191,23 @@ def test_admin_edits_the_programme_template(login, admin, staff, company_a):
     page = get_page(login(staff), f"/pledges/{pledge.id}/agreement")
     assert page.find("textarea").text.strip() == "## Maksud\nUntuk {perusahaan}.\n\n## Penutup\nSelesai."
     assert login(staff).get("/agreements/templates/aid_fund").status_code == 403
+
+
+def test_letterhead_emblem_is_drawn_top_left(login, staff, premium_pledge, tmp_path):
+    """Layout check on the rendered page: the emblem's green sits in the letterhead's left corner."""
+    from PIL import Image
+
+    client = login(staff)
+    finalise(client, premium_pledge)
+    (tmp_path / "pks.pdf").write_bytes(client.get(f"/pledges/{premium_pledge.id}/agreement.pdf").data)
+    subprocess.run(["pdftoppm", "-r", "40", "-f", "1", "-l", "1", "-png", str(tmp_path / "pks.pdf"),
+                    str(tmp_path / "page")], check=True)
+    image = Image.open(next(tmp_path.glob("page*.png"))).convert("RGB")
+    width, height = image.size
+
+    def green(box):
+        region = image.crop(box)
+        return sum(1 for r, g, b in region.getdata() if g > 70 and r < 60 and b < 100)
+
+    assert green((0, 0, width // 4, height // 8)) > 20  # the emblem, top left
+    assert green((width // 2, 0, width, height // 8)) == 0  # nothing green on the right
