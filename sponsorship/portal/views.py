@@ -7,27 +7,50 @@ from datetime import date
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup
 
 from sponsorship import policy
+from sponsorship.agreements.models import Agreement
+from sponsorship.allocations.models import Allocation
 from sponsorship.auth import service as auth_service
 from sponsorship.auth.forms import ConfirmForm
 from sponsorship.auth.models import SPONSOR, User
+from sponsorship.billing.models import Invoice, Payment
 from sponsorship.core.errors import DomainError
+from sponsorship.core.formatting import _locale as _ui_locale
 from sponsorship.core.forms import show_domain_error
 from sponsorship.extensions import db
 from sponsorship.pledges.models import Pledge
 from sponsorship.portal import service
 from sponsorship.portal.forms import ColleagueForm
 from sponsorship.sponsors.models import Sponsor
+from sponsorship.uhc.service import data_version
+from sponsorship.uhc.views import FragmentCache
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
+
+
+# The body (aggregates, charts, formatting) is rendered again only when the company's data may
+# have changed: keyed on the version of the tables it reads, so any worker computes the same key.
+# Residents' own fields (a kelurahan moved) are not in the key: the per-kecamatan chart may lag
+# until the next allocation, invoice or pledge change of the company.
+PORTAL_TABLES = (Pledge, Allocation, Invoice, Payment, Agreement)
+body_cache = FragmentCache(size=64)
 
 
 @bp.route("/")
 @policy.require("portal.view")
 def home():
     today = date.today()
-    sponsor = db.session.get(Sponsor, current_user.sponsor_id)
+    sponsor_id = current_user.sponsor_id
+    manage = policy.can("colleague.manage")
+    key = (sponsor_id, _ui_locale(), today, manage, data_version(*PORTAL_TABLES))
+    body = body_cache.get_or_render(key, lambda: Markup(_render_body(sponsor_id, today)))  # noqa: S704
+    return render_template("portal/home.html", body=body)
+
+
+def _render_body(sponsor_id: int, today: date) -> str:
+    sponsor = db.session.get(Sponsor, sponsor_id)
     pledges = db.session.scalars(
         policy.scope(db.select(Pledge), Pledge).order_by(Pledge.id.desc())
     ).all()
@@ -38,7 +61,7 @@ def home():
                   "values": [n for _, n in per_month]},
         "kecamatan": {"labels": [k for k, _ in per_kecamatan], "values": [n for _, n in per_kecamatan]},
     }
-    return render_template("portal/home.html", sponsor=sponsor, pledges=pledges, today=today,
+    return render_template("portal/_home_body.html", sponsor=sponsor, pledges=pledges, today=today,
                            money=service.money(sponsor.id, today), per_month=per_month,
                            per_kecamatan=per_kecamatan, charts=charts,
                            documents=service.documents(sponsor.id),

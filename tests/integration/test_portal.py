@@ -142,3 +142,18 @@ def test_portal_home_query_count_does_not_grow_with_residents(world, login, spon
     finally:
         event.remove(engine, "before_cursor_execute", listener)
     assert len(statements) <= 20, statements
+
+
+def test_cached_portal_body_follows_the_data(world, login, sponsor_a, staff, db_session):
+    """The body is cached per data version: a new invoice and a confirmed payment show at once."""
+    from sponsorship.billing import service as billing
+
+    client = login(sponsor_a)
+    assert get_page(client, "/portal/").select_one("[data-testid=invoiced]").text == "Rp 70.000"
+    assert get_page(client, "/portal/").select_one("[data-testid=invoiced]").text == "Rp 70.000"
+    billing.bill_month(date(2026, 2, 1), actor=staff, with_document=False)
+    db_session.commit()
+    page = get_page(client, "/portal/")
+    assert page.select_one("[data-testid=invoiced]").text == "Rp 140.000"
+    assert page.select_one("[data-testid=due]").text == "Rp 105.000"
+    assert len(page.select("[data-testid=portal-invoices] tr[data-invoice]")) == 2
