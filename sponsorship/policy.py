@@ -92,15 +92,6 @@ RULES: dict[str, Callable[..., bool]] = {
     "minutes.decide": _roles(APPROVER),
     "fund.portal": _roles(SPONSOR),
     # official documents and agreements (issue 5): a sponsor sees only its own company's
-    "document.list": _roles(*OFFICE),
-    "document.view": lambda user, obj=None: user.role in OFFICE or (
-        user.role == SPONSOR and obj is not None and owner_sponsor_id(obj) == user.sponsor_id),
-    "document.issue": _roles(*OFFICE),
-    "agreement.view": lambda user, obj=None: user.role in OFFICE or (
-        user.role == SPONSOR and (obj is None or owner_sponsor_id(obj) == user.sponsor_id)),
-    "agreement.edit": _roles(*OFFICE),
-    "agreement.templates": _roles(ADMIN),
-    # official documents and agreements (issue 5): a sponsor sees only its own company's
     "document.list": _roles(*OFFICE, SPONSOR),  # a sponsor's list is scoped to its company
     "document.view": lambda user, obj=None: user.role in OFFICE or (
         user.role == SPONSOR and obj is not None and owner_sponsor_id(obj) == user.sponsor_id),
