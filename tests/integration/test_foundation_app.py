@@ -143,8 +143,9 @@ def test_seed_demo_is_idempotent_and_builds_the_demo_city(app):
 
         pledges = db.session.scalars(db.select(Pledge)).all()
         premium = [p for p in pledges if p.sponsor_id == bank.id and p.programme == "premium"]
+        # the billing demo moves the agreed pledge on to active
         assert [(p.status, p.quota, p.months, p.start_month, p.monthly_amount, p.total_amount)
-                for p in premium] == [("active", 500, 12, date(2026, 1, 1), 35_000, 210_000_000)]  # billing demo
+                for p in premium] == [("active", 500, 12, date(2026, 1, 1), 35_000, 210_000_000)]
         fund = [p for p in pledges if p.sponsor_id == users["sponsor2"].sponsor_id]
         assert [(p.programme, p.status, p.total_amount) for p in fund] == [
             ("aid_fund", "active", 150_000_000)]
