@@ -11,15 +11,11 @@ from sponsorship.notifications import service
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
 
-@bp.app_context_processor
-def _count():
-    # A callable: only pages that render the navigation pay for the two small queries.
-    def notification_count() -> int:
-        if not getattr(current_user, "is_authenticated", False):
-            return 0
-        return service.unread_count(current_user)
-
-    return {"notification_count": notification_count}
+@bp.route("/count")
+@policy.require("notification.view")
+def count():
+    # Fetched by htmx after the page loads: no page pays for these queries while it renders.
+    return render_template("notifications/_count.html", waiting=service.unread_count(current_user))
 
 
 @bp.route("/")

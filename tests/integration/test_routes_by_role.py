@@ -108,6 +108,7 @@ ROUTES: list[dict] = [
     {"rule": "/notifications/open/<key>", "method": "POST", "data": {},
      "url": lambda w: f"/notifications/open/invoice:{billing.invoice_for(w.company).id}:issued",
      "expect": expect(302, 404, 404, 302, 404, 404, 404)},
+    {"rule": "/notifications/count", "url": "/notifications/count", "expect": SIGNED_IN},
     # --- user administration ---
     {"rule": "/admin/users/", "url": "/admin/users/", "expect": ADMIN_ONLY},
     {"rule": "/admin/users/new", "url": "/admin/users/new", "expect": ADMIN_ONLY},
