@@ -33,7 +33,7 @@ run: migrate
 		--access-logfile - app:app
 
 test: $(VENV)/.dev translations
-	$(BIN)/pytest -q
+	$(BIN)/pytest
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .

@@ -14,8 +14,8 @@ from sponsorship.config import ROOT, Config
 from sponsorship.core.db import install_sqlite_hooks
 from sponsorship.core.errors import DomainError
 from sponsorship.core.formatting import register_filters
-from sponsorship.core.models import render_migration_item
 from sponsorship.core.http import local_path, page_url
+from sponsorship.core.models import render_migration_item
 from sponsorship.extensions import babel, csrf, db, limiter, locale_selector, login_manager, migrate
 
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}

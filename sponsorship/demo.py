@@ -14,7 +14,7 @@ from sponsorship.settings.service import seed_tariffs
 from sponsorship.sponsors import service as sponsor_service
 from sponsorship.sponsors.models import Sponsor
 
-DEMO_PASSWORD = "pangkalpinang"  # demo only; the README says so
+DEMO_PASSWORD = "pangkalpinang"  # noqa: S105 - demo only; the README says so
 
 
 def demo_npwp(serial: str) -> str:

@@ -62,8 +62,6 @@ RULES: dict[str, Callable[..., bool]] = {
     "home.staff": _roles(*OFFICE),
     "home.verifier": _roles(VERIFIER),
     "home.approver": _roles(APPROVER),
-    "uhc.view": _roles(*OFFICE, APPROVER),
-    "uhc.edit": _roles(*OFFICE),
     "beneficiary.list": _roles(*OFFICE),
     "beneficiary.view": _roles(*OFFICE),
     "beneficiary.import": _roles(*OFFICE),

@@ -46,15 +46,12 @@ class Pledge(TimestampMixin, db.Model):
             name="premium_attested",
         ),
         Index("ix_pledge_status_programme", "status", "programme"),
+        # An aid fund's payouts never exceed it (raised by an atomic conditional UPDATE).
+        CheckConstraint("disbursed_amount >= 0 AND disbursed_amount <= total_amount",
+                        name="disbursed_in_range"),
         # Slots held by reserved/active allocations, moved only by an atomic conditional UPDATE.
         CheckConstraint("allocated_count >= 0 AND (quota IS NULL OR allocated_count <= quota)",
                         name="allocated_within_quota"),
-        # An aid fund's payouts never exceed it (raised by an atomic conditional UPDATE).
-        CheckConstraint("disbursed_amount >= 0 AND disbursed_amount <= total_amount",
-                        name="disbursed_in_range"),
-        # An aid fund's payouts never exceed it (raised by an atomic conditional UPDATE).
-        CheckConstraint("disbursed_amount >= 0 AND disbursed_amount <= total_amount",
-                        name="disbursed_in_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -71,9 +68,8 @@ class Pledge(TimestampMixin, db.Model):
     workers_attested: Mapped[bool] = mapped_column(default=False)
     workers_attested_at: Mapped[datetime | None]
     notes: Mapped[str | None] = mapped_column(Text)
+    disbursed_amount: Mapped[Money] = mapped_column(default=0, server_default="0")
     allocated_count: Mapped[int] = mapped_column(default=0, server_default="0")
-    disbursed_amount: Mapped[Money] = mapped_column(default=0, server_default="0")
-    disbursed_amount: Mapped[Money] = mapped_column(default=0, server_default="0")
 
     sponsor: Mapped[Sponsor] = relationship(back_populates="pledges")
 
