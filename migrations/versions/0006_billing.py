@@ -1,7 +1,7 @@
 """billing: invoices per premium pledge and month, sponsor payments, notifications seen
 
 Revision ID: 0006
-Revises: 0001 (depends on 0004: invoices point at their issued document)
+Revises: 0005
 Create Date: 2026-11-24 14:35:35.980797
 
 """
@@ -11,9 +11,9 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0006'
-down_revision = "0001"
+down_revision = "0005"
 branch_labels = None
-depends_on = ("0004",)  # the document table
+depends_on = None
 
 
 def upgrade():
