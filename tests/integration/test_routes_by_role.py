@@ -101,7 +101,8 @@ ROUTES: list[dict] = [
     {"rule": "/portal/colleagues", "method": "POST", "url": "/portal/colleagues", "data": {},
      "expect": expect(302, 403, 403, 200, 403, 403, 403)},
     {"rule": "/portal/colleagues/<int:user_id>/active", "method": "POST", "data": {},
-     "url": lambda w: f"/portal/colleagues/{factories.make_user(role='sponsor', sponsor=w.company).id}/active",
+     "url": lambda w: ("/portal/colleagues/"
+                        f"{factories.make_user(role='sponsor', sponsor=w.company).id}/active"),
      "expect": expect(302, 403, 403, 302, 403, 403, 403)},
     # --- notifications (issue 6): what waits on each user; only one's own items open ---
     {"rule": "/notifications/", "url": "/notifications/", "expect": SIGNED_IN},
