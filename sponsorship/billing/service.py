@@ -40,6 +40,7 @@ from sponsorship.core import uploads
 from sponsorship.core.errors import DomainError, PermissionDenied
 from sponsorship.core.formatting import rupiah, terbilang
 from sponsorship.core.models import utcnow
+from sponsorship.core.months import add_months
 from sponsorship.core.workflow import Transition, Workflow
 from sponsorship.extensions import db
 from sponsorship.pledges.models import ACTIVE, PREMIUM, Pledge
@@ -69,11 +70,6 @@ def parse_month(text: str) -> date:
         return date(year, month, 1)
     except (ValueError, TypeError) as exc:
         raise DomainError(_l("Bulan harus ditulis TTTT-BB, misalnya 2026-01."), field="month") from exc
-
-
-def add_months(month: date, n: int) -> date:
-    index = month.year * 12 + month.month - 1 + n
-    return date(index // 12, index % 12 + 1, 1)
 
 
 def due_date(month: date) -> date:

@@ -14,7 +14,7 @@ from num2words import num2words
 WIB = ZoneInfo("Asia/Jakarta")
 
 
-def _locale() -> str:
+def ui_locale() -> str:
     return str(get_locale()) if has_request_context() else "id"
 
 
@@ -36,21 +36,21 @@ def tanggal(value: date | datetime | None, locale: str | None = None) -> str:
         return "–"
     if isinstance(value, datetime):
         value = value.astimezone(WIB).date()
-    return babel_format_date(value, "d MMMM yyyy", locale=locale or _locale())
+    return babel_format_date(value, "d MMMM yyyy", locale=locale or ui_locale())
 
 
 def month_label(value: date | None) -> str:
     """`Januari 2026` for a first-of-month date."""
     if value is None:
         return "–"
-    return babel_format_date(value, "MMMM yyyy", locale=_locale())
+    return babel_format_date(value, "MMMM yyyy", locale=ui_locale())
 
 
 def waktu(value: datetime | None) -> str:
     """`13 November 2025 14:05 WIB`: stored in UTC, shown in Jakarta time."""
     if value is None:
         return "–"
-    return babel_format_datetime(value, "d MMMM yyyy HH:mm", tzinfo=WIB, locale=_locale()) + " WIB"
+    return babel_format_datetime(value, "d MMMM yyyy HH:mm", tzinfo=WIB, locale=ui_locale()) + " WIB"
 
 
 def mask_nik(nik: str | None) -> str:

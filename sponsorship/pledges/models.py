@@ -8,6 +8,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sponsorship.core.models import Money, TimestampMixin
+from sponsorship.core.months import add_months
 from sponsorship.extensions import db
 from sponsorship.sponsors.models import Sponsor
 
@@ -100,5 +101,4 @@ class Pledge(TimestampMixin, db.Model):
     def end_month(self) -> date | None:
         if not (self.start_month and self.months):
             return None
-        index = self.start_month.year * 12 + self.start_month.month - 1 + self.months - 1
-        return date(index // 12, index % 12 + 1, 1)
+        return add_months(self.start_month, self.months - 1)

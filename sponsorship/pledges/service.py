@@ -1,8 +1,6 @@
 """Pledge rules: creating, editing while draft, and the status life cycle."""
 from __future__ import annotations
 
-from datetime import date
-
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -10,6 +8,7 @@ from sponsorship.audit import service as audit
 from sponsorship.auth.models import ADMIN, STAFF
 from sponsorship.core.errors import DomainError, IllegalTransition
 from sponsorship.core.models import utcnow
+from sponsorship.core.months import first_of_month
 from sponsorship.core.workflow import Transition, Workflow
 from sponsorship.extensions import db
 from sponsorship.pledges.models import (
@@ -42,10 +41,6 @@ PLEDGE_FLOW = Workflow(
 
 MAX_QUOTA = 100_000
 MAX_MONTHS = 60
-
-
-def first_of_month(value: date) -> date:
-    return value.replace(day=1)
 
 
 def _apply(pledge: Pledge, data: dict) -> None:

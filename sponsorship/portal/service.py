@@ -13,6 +13,7 @@ from sponsorship.allocations.models import Allocation
 from sponsorship.beneficiaries.models import Beneficiary
 from sponsorship.billing import service as billing
 from sponsorship.billing.models import Invoice
+from sponsorship.core.months import add_months
 from sponsorship.documents.models import Document
 from sponsorship.extensions import db
 from sponsorship.pledges.models import AID_FUND, CANCELLED, DRAFT, PREMIUM, Pledge
@@ -62,7 +63,7 @@ def persons_per_month(sponsor_id: int) -> list[tuple[date, int]]:
     m = first
     while m <= last and len(months) < MAX_CHART_MONTHS:
         months.append(m)
-        m = billing.add_months(m, 1)
+        m = add_months(m, 1)
     calendar = union_all(*(select(literal(m).label("month")) for m in months)).subquery()
     counts = dict(db.session.execute(
         select(calendar.c.month, func.count(Allocation.id))

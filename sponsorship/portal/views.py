@@ -16,16 +16,15 @@ from sponsorship.auth import service as auth_service
 from sponsorship.auth.forms import ConfirmForm
 from sponsorship.auth.models import SPONSOR, User
 from sponsorship.billing.models import Invoice, Payment
+from sponsorship.core.cache import FragmentCache, data_version
 from sponsorship.core.errors import DomainError
-from sponsorship.core.formatting import _locale as _ui_locale
+from sponsorship.core.formatting import ui_locale as _ui_locale
 from sponsorship.core.forms import show_domain_error
 from sponsorship.extensions import db
 from sponsorship.pledges.models import Pledge
 from sponsorship.portal import service
 from sponsorship.portal.forms import ColleagueForm
 from sponsorship.sponsors.models import Sponsor
-from sponsorship.uhc.service import data_version
-from sponsorship.uhc.views import FragmentCache
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
 

@@ -10,6 +10,7 @@ from datetime import date, datetime
 
 from sqlalchemy.orm import QueryableAttribute
 
+from sponsorship.core import cache
 from sponsorship.extensions import db
 from sponsorship.pledges.models import ACTIVE, AGREED, AID_FUND, COMPLETED, PREMIUM, PROGRAMMES, Pledge
 from sponsorship.settings.models import Setting
@@ -104,10 +105,10 @@ def waiting_proposals() -> int | None:
 
 
 def data_version() -> tuple:
-    """Changes whenever anything this page shows may have changed (see uhc.service.data_version)."""
+    """Changes whenever anything this page shows may have changed (see core.cache.data_version)."""
     models = [Pledge, Sponsor, CoverageFigure, Setting]
     models += [m for m in (_model("Disbursement"), _model("AidProposal")) if m is not None]
-    return uhc.data_version(*models)
+    return cache.data_version(*models)
 
 
 def overview() -> dict:

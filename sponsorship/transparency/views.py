@@ -5,9 +5,9 @@ import hashlib
 
 from flask import Blueprint, make_response, render_template, request
 
-from sponsorship.core.formatting import _locale as ui_locale
+from sponsorship.core.cache import FragmentCache
+from sponsorship.core.formatting import ui_locale
 from sponsorship.transparency import service
-from sponsorship.uhc.views import FragmentCache
 
 bp = Blueprint("transparency", __name__)
 

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import csv
-import functools
 import io
 import math
 import re
@@ -321,23 +320,6 @@ def chart_data(figures: list[CoverageFigure], limits: dict, by_company: list[dic
             "stacked": True,
         },
     }
-
-
-def data_version(*models) -> tuple:
-    """(row count, last change) of each table: a cache key that moves whenever their data does.
-
-    One query of scalar subqueries; every process computes the same key from the database,
-    so caches keyed on it are right with any number of workers.
-    """
-    return tuple(db.session.execute(_version_sql(tuple(m.__tablename__ for m in models))).one())
-
-
-@functools.cache
-def _version_sql(tables: tuple[str, ...]):
-    # Plain SQL built once: cheaper per request than compiling an ORM statement's cache key.
-    # The table names come from the models, never from input.
-    template = '(SELECT count(*) FROM "{t}"), (SELECT max(updated_at) FROM "{t}")'  # noqa: S608
-    return db.text("SELECT " + ", ".join(template.format(t=t) for t in tables))
 
 
 DASHBOARD_TABLES = (CoverageFigure, Pledge, Sponsor, Setting)

@@ -10,8 +10,9 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from sponsorship import policy
+from sponsorship.core.cache import FragmentCache, data_version
 from sponsorship.core.errors import DomainError
-from sponsorship.core.formatting import _locale as _ui_locale
+from sponsorship.core.formatting import ui_locale as _ui_locale
 from sponsorship.core.forms import show_domain_error
 from sponsorship.extensions import db
 from sponsorship.uhc import service
@@ -44,28 +45,13 @@ def inject_uhc_summary():
     return {"uhc_summary_html": summary_html}
 
 
-class FragmentCache:
-    """Rendered page bodies keyed on the data version they show; small and per process."""
-
-    def __init__(self, size: int = 32) -> None:
-        self.size, self.items = size, {}
-
-    def get_or_render(self, key, render):
-        body = self.items.get(key)
-        if body is None:
-            if len(self.items) >= self.size:
-                self.items.clear()
-            body = self.items[key] = render()
-        return body
-
-
 dashboard_cache = FragmentCache()
 summary_cache = FragmentCache(size=8)
 
 
 def summary_html() -> Markup:
     """The approver's one-screen summary, rendered again only when its data changed."""
-    key = (_ui_locale(), service.data_version(*service.DASHBOARD_TABLES))
+    key = (_ui_locale(), data_version(*service.DASHBOARD_TABLES))
     return summary_cache.get_or_render(key, lambda: Markup(render_template(  # noqa: S704 (autoescaped)
         "uhc/_summary_body.html", s=service.summary())))
 
@@ -76,7 +62,7 @@ def dashboard():
     # The body (charts, tables, formatting of every month) is the costly part: rendered again
     # only when a figure, pledge, company or setting changed. It holds no user data or token.
     can_edit = policy.can("uhc.edit")
-    key = (_ui_locale(), can_edit, service.data_version(*service.DASHBOARD_TABLES))
+    key = (_ui_locale(), can_edit, data_version(*service.DASHBOARD_TABLES))
     body = dashboard_cache.get_or_render(key, lambda: Markup(render_template(  # noqa: S704 (autoescaped)
         "uhc/_dashboard_body.html", can_edit=can_edit, **service.dashboard())))
     return render_template("uhc/dashboard.html", body=body)
