@@ -4,7 +4,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from flask import g, has_request_context
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from sponsorship.audit import service as audit
 from sponsorship.core.errors import DomainError
@@ -64,8 +67,21 @@ SETTING_LABELS = {
 
 
 def get_setting(key: str) -> Any:
-    row = db.session.get(Setting, key)
-    return row.value if row is not None else DEFAULTS[key]
+    """A setting's value; read once per request (one query for all of them)."""
+    if not has_request_context():
+        row = db.session.get(Setting, key)
+        return row.value if row is not None else DEFAULTS[key]
+    cached = g.get("settings_cache")
+    if cached is None:
+        cached = g.settings_cache = all_settings()
+    return cached[key]
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_cached_settings(session, _context) -> None:
+    # A request that changes a setting reads the new value afterwards.
+    if has_request_context() and any(isinstance(o, Setting) for o in (*session.new, *session.dirty)):
+        g.pop("settings_cache", None)
 
 
 def all_settings() -> dict[str, Any]:
