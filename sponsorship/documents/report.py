@@ -1,7 +1,8 @@
-"""The sponsor impact report for a period: what exists so far (pledges, allocations, payouts).
+"""The sponsor impact report for a period: pledges, people covered, premiums and aid payouts.
 
-Billing is not built yet, so premiums are the amounts due for the covered person-months
-(person-months x the pledge's monthly amount), labelled as such in the report.
+Premiums appear twice: the amounts due for the covered person-months (person-months x the
+pledge's monthly amount), and what billing actually invoiced for the period's months, what
+confirmed payments paid against those invoices, and what is still outstanding.
 """
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import func
 
 from sponsorship.core.errors import DomainError
 from sponsorship.core.formatting import month_label, tanggal_resmi, terbilang
@@ -27,6 +29,27 @@ def _months(start: date, end: date) -> int:
 def person_months(alloc_start: date, alloc_end: date | None, start: date, end: date) -> int:
     lo, hi = max(alloc_start, start), min(alloc_end or end, end)
     return _months(lo, hi) if lo <= hi else 0
+
+
+def billing_totals(sponsor_id: int, start: date, end: date) -> dict[str, int]:
+    """Invoices of the months start..end (cancelled ones aside): count, invoiced, paid, outstanding.
+
+    Paid is the sum of confirmed payments against those invoices; two aggregate queries.
+    """
+    from sponsorship.billing.models import CANCELLED as INVOICE_CANCELLED
+    from sponsorship.billing.models import CONFIRMED, Invoice, Payment
+
+    period_invoices = (Invoice.sponsor_id == sponsor_id, Invoice.month >= start, Invoice.month <= end,
+                       Invoice.status != INVOICE_CANCELLED)
+    count, invoiced = db.session.execute(
+        db.select(func.count(Invoice.id), func.coalesce(func.sum(Invoice.amount), 0))
+        .where(*period_invoices)).one()
+    paid = db.session.scalar(
+        db.select(func.coalesce(func.sum(Payment.amount), 0))
+        .join(Invoice, Invoice.id == Payment.invoice_id)
+        .where(*period_invoices, Payment.status == CONFIRMED))
+    invoiced, paid = int(invoiced), int(paid or 0)
+    return {"invoices": int(count), "invoiced": invoiced, "paid": paid, "outstanding": invoiced - paid}
 
 
 def impact_context(sponsor, start: date, end: date) -> dict[str, Any]:
@@ -70,6 +93,7 @@ def impact_context(sponsor, start: date, end: date) -> dict[str, Any]:
     chart = [{"label": k, "value": v, "width": round(300 * v / top) if top else 0}
              for k, v in sorted(by_kecamatan.items())]
     disbursed = sum(d.amount for d in payouts)
+    billed = billing_totals(sponsor.id, start, end)
     return {
         "title": "Laporan Dampak Program TJSL",
         "company": sponsor.name,
@@ -78,6 +102,11 @@ def impact_context(sponsor, start: date, end: date) -> dict[str, Any]:
                      "amount": rupiah_resmi(p.total_amount)} for p in pledges],
         "people": len(people), "person_months": pm_total,
         "premiums_due": rupiah_resmi(due), "premiums_due_words": terbilang(due),
+        "invoices": billed["invoices"],
+        "invoiced": rupiah_resmi(billed["invoiced"]), "invoiced_words": terbilang(billed["invoiced"]),
+        "paid": rupiah_resmi(billed["paid"]), "paid_words": terbilang(billed["paid"]),
+        "outstanding": rupiah_resmi(billed["outstanding"]),
+        "outstanding_words": terbilang(billed["outstanding"]),
         "by_kecamatan": chart,
         "payouts": len(payouts), "disbursed": rupiah_resmi(disbursed),
         "disbursed_words": terbilang(disbursed),
