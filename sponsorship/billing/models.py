@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from sponsorship.core.models import Money, TimestampMixin
+from sponsorship.core.models import Money, SponsorOwnedMixin, TimestampMixin
 from sponsorship.extensions import db
 from sponsorship.pledges.models import Pledge
 
@@ -23,7 +23,7 @@ PAYMENT_STATUSES = {PENDING: _l("Menunggu konfirmasi"), CONFIRMED: _l("Dikonfirm
                     REJECTED: _l("Ditolak")}
 
 
-class Invoice(TimestampMixin, db.Model):
+class Invoice(SponsorOwnedMixin, TimestampMixin, db.Model):
     __tablename__ = "invoice"
     __table_args__ = (
         # One invoice per pledge and month: billing runs are idempotent.
@@ -54,14 +54,6 @@ class Invoice(TimestampMixin, db.Model):
 
     def __str__(self) -> str:
         return f"#{self.id} {self.month:%Y-%m}"
-
-    @property
-    def owner_sponsor_id(self) -> int:
-        return self.sponsor_id
-
-    @classmethod
-    def sponsor_scope(cls, sponsor_id: int):
-        return cls.sponsor_id == sponsor_id
 
     @property
     def status_label(self):

@@ -56,6 +56,18 @@ class Base(DeclarativeBase):
     )
 
 
+class SponsorOwnedMixin:
+    """Rows owned by the company in their `sponsor_id` column: what the policy lets its users see."""
+
+    @property
+    def owner_sponsor_id(self) -> int | None:
+        return self.sponsor_id
+
+    @classmethod
+    def sponsor_scope(cls, sponsor_id: int):
+        return cls.sponsor_id == sponsor_id
+
+
 class TimestampMixin:
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

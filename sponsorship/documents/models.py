@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from sponsorship.core.models import utcnow
+from sponsorship.core.models import SponsorOwnedMixin, utcnow
 from sponsorship.extensions import db
 
 AGREEMENT, ADDENDUM, MINUTES, APPROVAL_LETTER, VERIFICATION_SHEET, IMPACT_REPORT = (
@@ -33,7 +33,7 @@ class DocumentCounter(db.Model):
     last_seq: Mapped[int] = mapped_column(default=0)
 
 
-class Document(db.Model):
+class Document(SponsorOwnedMixin, db.Model):
     """One issued file. The row and the bytes are written once and never changed."""
 
     __tablename__ = "document"
@@ -70,14 +70,6 @@ class Document(db.Model):
     @property
     def kind_label(self) -> str:
         return KINDS.get(self.kind, self.kind)
-
-    @property
-    def owner_sponsor_id(self) -> int | None:
-        return self.sponsor_id
-
-    @classmethod
-    def sponsor_scope(cls, sponsor_id: int):
-        return cls.sponsor_id == sponsor_id
 
     @property
     def filename(self) -> str:

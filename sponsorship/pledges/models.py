@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from sponsorship.core.models import Money, TimestampMixin
+from sponsorship.core.models import Money, SponsorOwnedMixin, TimestampMixin
 from sponsorship.core.months import add_months
 from sponsorship.extensions import db
 from sponsorship.sponsors.models import Sponsor
@@ -25,7 +25,7 @@ STATUSES = {
 }
 
 
-class Pledge(TimestampMixin, db.Model):
+class Pledge(SponsorOwnedMixin, TimestampMixin, db.Model):
     __tablename__ = "pledge"
     __table_args__ = (
         CheckConstraint(f"programme IN {tuple(PROGRAMMES)!r}", name="programme_known"),
@@ -76,14 +76,6 @@ class Pledge(TimestampMixin, db.Model):
 
     def __str__(self) -> str:
         return f"#{self.id} {self.title}"
-
-    @property
-    def owner_sponsor_id(self) -> int:
-        return self.sponsor_id
-
-    @classmethod
-    def sponsor_scope(cls, sponsor_id: int):
-        return cls.sponsor_id == sponsor_id
 
     @property
     def is_premium(self) -> bool:
