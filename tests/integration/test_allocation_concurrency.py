@@ -2,11 +2,10 @@
 on SQLite (file database, BEGIN IMMEDIATE) and on PostgreSQL, each with its own connection."""
 from __future__ import annotations
 
-import threading
-
 import pytest
 
 from tests import factories
+from tests.concurrency import run_concurrently
 from tests.integration.test_registry_pages import make_residents, resident_row
 
 WORKERS = 24
@@ -22,8 +21,6 @@ def test_concurrent_allocations_never_exceed_quota(app, staff, company_a):
     from sponsorship.allocations.models import Allocation
     from sponsorship.auth.models import User
     from sponsorship.beneficiaries.models import Beneficiary
-    from sponsorship.core.db import write_intent
-    from sponsorship.core.errors import DomainError
     from sponsorship.extensions import db
     from sponsorship.pledges.models import Pledge
 
@@ -34,37 +31,11 @@ def test_concurrent_allocations_never_exceed_quota(app, staff, company_a):
         service.allocate(pledge, db.session.get(Beneficiary, bid), actor=staff)
     db.session.commit()
     pledge_id, staff_id, contenders = pledge.id, staff.id, ids[3:]
-    barrier = threading.Barrier(WORKERS)
-    outcomes: list[str] = []
-    lock = threading.Lock()
+    def allocate(i: int) -> None:
+        service.allocate(db.session.get(Pledge, pledge_id), db.session.get(Beneficiary, contenders[i]),
+                         actor=db.session.get(User, staff_id))
 
-    def worker(beneficiary_id: int) -> None:
-        with app.app_context():
-            try:
-                barrier.wait(timeout=30)
-                with write_intent():
-                    actor = db.session.get(User, staff_id)
-                    p = db.session.get(Pledge, pledge_id)
-                    b = db.session.get(Beneficiary, beneficiary_id)
-                    service.allocate(p, b, actor=actor)
-                    db.session.commit()
-                result = "ok"
-            except DomainError:
-                db.session.rollback()
-                result = "refused"
-            except Exception as exc:  # noqa: BLE001 - reported below, never swallowed
-                db.session.rollback()
-                result = f"error: {exc!r}"
-            finally:
-                db.session.remove()
-            with lock:
-                outcomes.append(result)
-
-    threads = [threading.Thread(target=worker, args=(bid,)) for bid in contenders]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
+    outcomes = run_concurrently(app, WORKERS, allocate)
     assert len(outcomes) == WORKERS
     assert [o for o in outcomes if o.startswith("error")] == []
     assert outcomes.count("ok") == 5 and outcomes.count("refused") == WORKERS - 5
@@ -81,8 +52,6 @@ def test_concurrent_requests_for_one_resident_give_one_slot(app, staff, company_
     from sponsorship.allocations.models import Allocation
     from sponsorship.auth.models import User
     from sponsorship.beneficiaries.models import Beneficiary
-    from sponsorship.core.db import write_intent
-    from sponsorship.core.errors import DomainError
     from sponsorship.extensions import db
     from sponsorship.pledges.models import Pledge
 
@@ -90,32 +59,12 @@ def test_concurrent_requests_for_one_resident_give_one_slot(app, staff, company_
                for c in (company_a, company_b) for _ in range(5)]
     (bid,) = _eligible(1)
     staff_id = staff.id
-    barrier = threading.Barrier(len(pledges))
-    outcomes: list[str] = []
 
-    def worker(pledge_id: int) -> None:
-        with app.app_context():
-            try:
-                barrier.wait(timeout=30)
-                with write_intent():
-                    service.allocate(db.session.get(Pledge, pledge_id), db.session.get(Beneficiary, bid),
-                                     actor=db.session.get(User, staff_id))
-                    db.session.commit()
-                outcomes.append("ok")
-            except DomainError:
-                db.session.rollback()
-                outcomes.append("refused")
-            except Exception as exc:  # noqa: BLE001
-                db.session.rollback()
-                outcomes.append(f"error: {exc!r}")
-            finally:
-                db.session.remove()
+    def allocate(i: int) -> None:
+        service.allocate(db.session.get(Pledge, pledges[i]), db.session.get(Beneficiary, bid),
+                         actor=db.session.get(User, staff_id))
 
-    threads = [threading.Thread(target=worker, args=(p,)) for p in pledges]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
+    outcomes = run_concurrently(app, len(pledges), allocate)
     assert sorted(outcomes) == ["ok"] + ["refused"] * (len(pledges) - 1), outcomes
     db.session.rollback()  # end the snapshot this session held while the threads ran
     assert db.session.scalar(db.select(db.func.count()).select_from(Allocation)) == 1

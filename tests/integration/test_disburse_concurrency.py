@@ -3,50 +3,14 @@ goes below zero; simultaneous intakes get unique, gap-free codes. SQLite (file d
 IMMEDIATE) and PostgreSQL, each worker on its own connection."""
 from __future__ import annotations
 
-import threading
 from datetime import date
 
 import pytest
 
 from tests import factories
+from tests.concurrency import run_concurrently
 
 WORKERS = 8
-
-
-def _run(app, n: int, job) -> list[str]:
-    from sponsorship.core.db import write_intent
-    from sponsorship.core.errors import DomainError
-    from sponsorship.extensions import db
-
-    barrier = threading.Barrier(n)
-    outcomes: list[str] = []
-    lock = threading.Lock()
-
-    def worker(i: int) -> None:
-        with app.app_context(), app.test_request_context():
-            try:
-                barrier.wait(timeout=30)
-                with write_intent():
-                    job(i)
-                    db.session.commit()
-                result = "ok"
-            except DomainError:
-                db.session.rollback()
-                result = "refused"
-            except Exception as exc:  # noqa: BLE001 - reported below, never swallowed
-                db.session.rollback()
-                result = f"error: {exc!r}"
-            finally:
-                db.session.remove()
-            with lock:
-                outcomes.append(result)
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    return outcomes
 
 
 @pytest.mark.concurrency
@@ -73,7 +37,7 @@ def test_simultaneous_payouts_never_overdraw_the_fund(app, app_ctx, staff, compa
             pledge=db.session.get(Pledge, fund_id),
             data={"amount": 3_000_000, "paid_on": date(2026, 11, 23), "method": "cash"})
 
-    outcomes = _run(app, WORKERS, job)
+    outcomes = run_concurrently(app, WORKERS, job)
     assert sorted(outcomes) == ["ok"] * 3 + ["refused"] * (WORKERS - 3), outcomes
     db.session.rollback()  # end the snapshot taken before the workers committed
     assert db.session.get(Pledge, fund_id).disbursed_amount == 9_000_000
@@ -95,7 +59,7 @@ def test_simultaneous_intakes_get_unique_gap_free_codes(app, app_ctx, staff):
         service.create_proposal(actor=db.session.get(User, staff_id), data=factories.proposal_data(),
                                 lines=[{"category": "other", "quantity": 1, "unit_amount": 1000 + i}])
 
-    outcomes = _run(app, WORKERS, job)
+    outcomes = run_concurrently(app, WORKERS, job)
     assert outcomes == ["ok"] * WORKERS, outcomes
     db.session.rollback()
     seqs = sorted(db.session.scalars(db.select(AidProposal.seq)).all())

@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from tests import factories
-from tests.integration.test_disburse_concurrency import _run
+from tests.concurrency import run_concurrently
 from tests.integration.test_payment import invoice_for
 
 WORKERS = 8
@@ -30,7 +30,7 @@ def test_simultaneous_payments_never_overpay(app, app_ctx, sponsor_a, company_a)
                                amount=100_000, reference=f"TRF-{i}", paid_on=date(2026, 1, 9),
                                proof=factories.pdf_file())
 
-    outcomes = _run(app, WORKERS, job)
+    outcomes = run_concurrently(app, WORKERS, job)
     assert sorted(outcomes) == ["ok"] * 3 + ["refused"] * (WORKERS - 3), outcomes
     db.session.rollback()
     assert db.session.get(Invoice, invoice_id).claimed_amount == 300_000
@@ -50,7 +50,8 @@ def test_simultaneous_billing_runs_make_one_invoice(app, app_ctx, company_a):
         _alloc(pledge, b, date(2026, 1, 1))
     db.session.commit()
 
-    outcomes = _run(app, 4, lambda i: service.bill_month(date(2026, 1, 1), actor=None, with_document=False))
+    outcomes = run_concurrently(
+        app, 4, lambda i: service.bill_month(date(2026, 1, 1), actor=None, with_document=False))
     assert outcomes == ["ok"] * 4, outcomes
     db.session.rollback()
     assert db.session.scalar(db.select(db.func.count()).select_from(Invoice)) == 1
