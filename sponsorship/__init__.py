@@ -108,7 +108,7 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_hooks(app: Flask) -> None:
-    from sponsorship import navigation, policy
+    from sponsorship import layout, policy
 
     @app.before_request
     def mark_write_requests():
@@ -139,7 +139,7 @@ def _register_hooks(app: Flask) -> None:
     def inject_helpers():
         from flask_babel import get_locale
 
-        return {"can": policy.can, "nav_items": navigation.items_for, "page_url": page_url,
+        return {"can": policy.can, "page_frame": layout.page_frame, "page_url": page_url,
                 "current_locale": str(get_locale() or "id")}
 
 

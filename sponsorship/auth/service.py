@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import make_transient_to_detached
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from sponsorship.audit import service as audit
@@ -40,15 +42,30 @@ def authenticate(username: str, password: str) -> User | None:
     return user
 
 
+# The signed-in user's row is read on every request, so a deactivation or a new session version
+# takes effect at once in every worker. Building the ORM object from that row is what costs
+# (about twice the query); while the row is unchanged, this process merges a detached copy
+# built from it earlier instead. Keyed on the whole row, so it can never be stale.
+_USER_ROW = select(*User.__table__.columns).where(User.__table__.c.id == bindparam("id"))
+_built_users: dict[int, tuple[tuple, User]] = {}
+
+
 def load_session_user(token: str) -> User | None:
     """Flask-Login loader: 'id:version' must match the user's current session version."""
     user_id, _, version = (token or "").partition(":")
     if not (user_id.isdigit() and version.isdigit()):
         return None
-    user = db.session.get(User, int(user_id))
-    if user is None or not user.active or user.session_version != int(version):
+    row = db.session.execute(_USER_ROW, {"id": int(user_id)}).one_or_none()
+    if row is None or not row.active or row.session_version != int(version):
         return None
-    return user
+    built = _built_users.get(row.id)
+    if built is None or built[0] != tuple(row):
+        template = User(**row._mapping)
+        make_transient_to_detached(template)  # as if loaded; never attached to a session itself
+        if len(_built_users) > 1000:
+            _built_users.clear()
+        built = _built_users[row.id] = (tuple(row), template)
+    return db.session.merge(built[1], load=False)
 
 
 def end_sessions(user: User) -> None:

@@ -1,0 +1,94 @@
+"""The frame around every page (head links, navigation bar, footer), rendered once per kind of visit.
+
+The frame depends only on the UI locale, the page being viewed and what the user's role may
+open, so it is rendered once per such key and per process; a page's own content never is.
+The two values that belong to one person, the signed-in name and the session's CSRF token,
+are put into reserved slots of the cached HTML on each request, escaped like any template value.
+Rendering the frame afresh cost more than most page bodies (see bench/pages.py).
+"""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from flask import render_template, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup, escape
+
+from sponsorship import policy
+from sponsorship.auth.models import ROLE_LABELS
+from sponsorship.core.cache import FragmentCache
+from sponsorship.core.formatting import ui_locale
+
+# (label, endpoint, action the policy must allow)
+NAV = [
+    (_l("Beranda"), "dashboard.home", None),
+    (_l("Portal perusahaan"), "portal.home", "portal.view"),
+    (_l("Warga ditanggung"), "coverage.index", "coverage.view"),
+    (_l("Perusahaan"), "sponsors.index", "sponsor.list"),
+    (_l("Komitmen"), "pledges.index", "pledge.list"),
+    (_l("Usulan bantuan"), "proposals.index", "proposal.list"),
+    (_l("Berita acara"), "minutes.index", "minutes.list"),
+    (_l("Dana bantuan"), "fund_portal.index", "fund.portal"),
+    (_l("Tagihan iuran"), "billing.index", "billing.list"),
+    (_l("Registri warga"), "beneficiaries.index", "beneficiary.list"),
+    (_l("Dasbor UHC"), "uhc.dashboard", "uhc.view"),
+    (_l("Dokumen resmi"), "documents.index", "document.list"),
+    (_l("Jejak audit"), "audit.index", "audit.view"),
+    (_l("Pengguna"), "admin_users.index", "admin.users"),
+    (_l("Pengaturan"), "settings.index", "admin.settings"),
+]
+
+# Random per process: no page text can contain them by accident or on purpose.
+NAME_SLOT = f"slot-name-{secrets.token_hex(8)}"
+CSRF_SLOT = f"slot-csrf-{secrets.token_hex(8)}"
+PARTS = ("head", "top", "bottom")
+_frames = FragmentCache(size=512)
+
+
+@dataclass(frozen=True)
+class Frame:
+    head: Markup  # stylesheets and icon
+    top: Markup  # skip link and navigation bar
+    bottom: Markup  # footer with the language switch, and the shared scripts
+
+
+def visible_endpoints(user) -> tuple[str, ...]:
+    """The navigation items this user may open (their endpoints, in menu order)."""
+    if not getattr(user, "is_authenticated", False):
+        return ()
+    return tuple(endpoint for _, endpoint, action in NAV
+                 if action is None or policy.can(action, user=user))
+
+
+def page_frame() -> Frame:
+    user = current_user._get_current_object()  # the proxy costs a lookup per attribute read
+    visible = visible_endpoints(user)
+    role = user.role if visible else None
+    key = (ui_locale(), request.script_root, request.endpoint, role, visible)
+    parts = _frames.get_or_render(key, lambda: _render(role, visible))
+    # generate_csrf returns URL-safe text; escaped anyway, as the template would have.
+    slots = {NAME_SLOT: str(escape(user.full_name)) if visible else "",
+             CSRF_SLOT: str(escape(generate_csrf()))}
+    filled = []
+    for html in parts:
+        for slot, value in slots.items():
+            html = html.replace(slot, value)
+        filled.append(Markup(html))  # noqa: S704 (rendered with autoescape; slot values escaped)
+    return Frame(*filled)
+
+
+def _render(role: str | None, visible: tuple[str, ...]) -> tuple[str, ...]:
+    # Only what the cache key holds may reach these templates (no current_user, no session).
+    labels = {endpoint: label for label, endpoint, _ in NAV}
+    context = {
+        "nav": [(labels[e], url_for(e), e) for e in visible],
+        "signed_in": bool(visible),
+        "role_label": str(ROLE_LABELS.get(role, role or "")),
+        "user_name": Markup(NAME_SLOT),  # noqa: S704 (a fixed marker, filled in per request)
+        "csrf_value": Markup(CSRF_SLOT),  # noqa: S704
+    }
+    return tuple(render_template(f"layout/_{part}.html", **context) for part in PARTS)
+
