@@ -17,6 +17,7 @@ KINDS = {
     MINUTES: "Berita Acara",
     APPROVAL_LETTER: "Surat Persetujuan Wali Kota",
     VERIFICATION_SHEET: "Lembar Verifikasi Lapangan",
+    IMPACT_REPORT: "Laporan Dampak Program TJSL",
     "invoice": "Tagihan Iuran JKN",  # billing (issue 6)
     "receipt": "Tanda Terima Pembayaran",
 }

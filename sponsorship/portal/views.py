@@ -20,6 +20,7 @@ from sponsorship.core.cache import FragmentCache, data_version
 from sponsorship.core.errors import DomainError
 from sponsorship.core.formatting import ui_locale as _ui_locale
 from sponsorship.core.forms import show_domain_error
+from sponsorship.documents.models import Document
 from sponsorship.extensions import db
 from sponsorship.pledges.models import Pledge
 from sponsorship.portal import service
@@ -30,10 +31,11 @@ bp = Blueprint("portal", __name__, url_prefix="/portal")
 
 
 # The body (aggregates, charts, formatting) is rendered again only when the company's data may
-# have changed: keyed on the version of the tables it reads, so any worker computes the same key.
+# have changed: keyed on the version of the tables it reads (documents to download included),
+# so any worker computes the same key.
 # Residents' own fields (a kelurahan moved) are not in the key: the per-kecamatan chart may lag
-# until the next allocation, invoice or pledge change of the company.
-PORTAL_TABLES = (Pledge, Allocation, Invoice, Payment, Agreement)
+# by up to the cache's max_age (a minute).
+PORTAL_TABLES = (Pledge, Allocation, Invoice, Payment, Agreement, Document)
 body_cache = FragmentCache(size=64)
 
 

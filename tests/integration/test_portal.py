@@ -157,3 +157,13 @@ def test_cached_portal_body_follows_the_data(world, login, sponsor_a, staff, db_
     assert page.select_one("[data-testid=invoiced]").text == "Rp 140.000"
     assert page.select_one("[data-testid=due]").text == "Rp 105.000"
     assert len(page.select("[data-testid=portal-invoices] tr[data-invoice]")) == 2
+
+
+def test_a_newly_issued_document_shows_in_the_portal_at_once(world, login, sponsor_a, staff):
+    client = login(sponsor_a)
+    before = [a.text for a in get_page(client, "/portal/").select("[data-testid=portal-documents] a")]
+    assert before and not any("Laporan" in t for t in before)
+    login(staff).post(f"/documents/sponsors/{world['a'].sponsor.id}/impact-report",
+                      data={"start": "2026-01", "end": "2026-06"})
+    after = [a.text for a in get_page(client, "/portal/").select("[data-testid=portal-documents] a")]
+    assert len(after) == len(before) + 1 and any("Laporan" in t for t in after)

@@ -92,3 +92,25 @@ def test_workflow_check_and_available():
 def test_workflow_refuses_unknown_statuses():
     with pytest.raises(ValueError):
         Workflow(("a",), [Transition("x", frozenset({"a"}), "z", frozenset(), "X")])
+
+
+def test_fragment_cache_serves_a_rendering_until_its_key_moves_or_it_is_too_old():
+    from sponsorship.core.cache import FragmentCache
+
+    now = [100.0]
+    renders = []
+    cache = FragmentCache(size=4, max_age=60, clock=lambda: now[0])
+
+    def render(text):
+        return lambda: renders.append(text) or text
+
+    assert cache.get_or_render(("v1",), render("a")) == "a"
+    assert cache.get_or_render(("v1",), render("b")) == "a"  # same key, still fresh
+    assert cache.get_or_render(("v2",), render("c")) == "c"  # the data moved
+    now[0] += 61
+    assert cache.get_or_render(("v2",), render("d")) == "d"  # too old: rendered again
+    assert renders == ["a", "c", "d"]
+    forever = FragmentCache(max_age=None, clock=lambda: now[0])
+    forever.get_or_render("k", render("e"))
+    now[0] += 10_000
+    assert forever.get_or_render("k", render("f")) == "e"
