@@ -96,6 +96,7 @@ def _cheap_password_hashes():
 @pytest.fixture(autouse=True)
 def _clean_database(app):
     """Every test starts from migrated, empty tables (plus the seeded tariffs)."""
+    from sponsorship.core.cache import FragmentCache
     from sponsorship.extensions import db, limiter
     from sponsorship.settings.service import seed_tariffs
 
@@ -103,6 +104,7 @@ def _clean_database(app):
         seed_tariffs()
         db.session.commit()
     limiter.reset()
+    FragmentCache.clear_all()  # ids start again at 1: a cached rendering's key could recur
     yield
     with app.app_context():
         db.session.remove()

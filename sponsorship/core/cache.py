@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import functools
 import time
+import weakref
 
 from sponsorship.extensions import db
 
@@ -17,8 +18,17 @@ class FragmentCache:
     the clock (what is overdue). None: only the key decides (fragments with no data in them).
     """
 
+    instances: weakref.WeakSet[FragmentCache] = weakref.WeakSet()
+
     def __init__(self, size: int = 32, max_age: float | None = 60, clock=time.monotonic) -> None:
         self.size, self.max_age, self.clock, self.items = size, max_age, clock, {}
+        FragmentCache.instances.add(self)
+
+    @classmethod
+    def clear_all(cls) -> None:
+        """Forget every rendering (after the database was emptied under a running app: tests)."""
+        for cache in list(cls.instances):
+            cache.items.clear()
 
     def get_or_render(self, key, render):
         now = self.clock()

@@ -3,11 +3,19 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
+from sponsorship.audit.service import latest_event_id
 from sponsorship.auth.models import ADMIN, APPROVER, SPONSOR, STAFF, VERIFIER
+from sponsorship.core.cache import FragmentCache
+from sponsorship.core.formatting import ui_locale
 from sponsorship.dashboard import service
 
 bp = Blueprint("dashboard", __name__)
+# The staff home sums up pledges, companies, proposals, minutes and the latest activity: all
+# changed only by audited writes, so the newest audit event is its data version. Rendered again
+# at least every minute too (FragmentCache.max_age), since what is overdue depends on the clock.
+staff_home_cache = FragmentCache(size=8)
 
 
 @bp.route("/")
@@ -17,7 +25,10 @@ def home():
     if role == SPONSOR:
         return redirect(url_for("portal.home"))
     if role in (ADMIN, STAFF):
-        return render_template("dashboard/staff.html", **service.staff_home())
+        key = (ui_locale(), latest_event_id())
+        body = staff_home_cache.get_or_render(key, lambda: Markup(render_template(  # noqa: S704 (autoescaped)
+            "dashboard/_staff_body.html", **service.staff_home())))
+        return render_template("dashboard/staff.html", body=body)
     if role == VERIFIER:
         return render_template("dashboard/verifier.html")
     if role == APPROVER:
