@@ -16,7 +16,16 @@ from sponsorship.core.errors import DomainError
 from sponsorship.core.formatting import register_filters
 from sponsorship.core.http import local_path, page_url
 from sponsorship.core.models import render_migration_item
-from sponsorship.extensions import babel, csrf, db, limiter, locale_selector, login_manager, migrate
+from sponsorship.extensions import (
+    babel,
+    csrf,
+    db,
+    install_template_gettext,
+    limiter,
+    locale_selector,
+    login_manager,
+    migrate,
+)
 
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -54,6 +63,7 @@ def _init_extensions(app: Flask) -> None:
                      compare_type=True, render_item=render_migration_item)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=locale_selector)
+    install_template_gettext(app)
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

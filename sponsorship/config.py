@@ -42,7 +42,11 @@ class Config:
         self.SQLALCHEMY_DATABASE_URI = env.get("DATABASE_URL") or (
             f"sqlite:///{instance_path / 'sponsorship.db'}"
         )
-        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        # No ping before each checkout: on PostgreSQL it doubled the round trips of a page.
+        # A connection the server dropped fails one request, and SQLAlchemy then replaces the
+        # whole pool; DB_PRE_PING=1 buys that request back where connections drop often.
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": _flag("DB_PRE_PING", False),
+                                          "pool_recycle": 1800}
         self.UPLOAD_DIR = env.get("UPLOAD_DIR") or str(instance_path / "uploads")
         self.MAX_CONTENT_LENGTH = int(env.get("MAX_CONTENT_LENGTH", 60 * 1024 * 1024))
 

@@ -8,7 +8,7 @@ import click
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from sponsorship import policy
 from sponsorship.billing import service
@@ -50,14 +50,14 @@ def index():
         stmt = stmt.where(Invoice.status.in_((ISSUED, PARTIALLY_PAID)))
     page = page_number()
     invoices = db.session.scalars(
-        stmt.options(selectinload(Invoice.pledge).selectinload(Pledge.sponsor))
+        stmt.options(joinedload(Invoice.pledge).joinedload(Pledge.sponsor))
         .order_by(Invoice.month.desc(), Invoice.id.desc())
         .limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
     pending = []
     if policy.can("payment.decide"):
         pending = db.session.scalars(
             db.select(Payment).where(Payment.status == PENDING)
-            .options(selectinload(Payment.invoice).selectinload(Invoice.pledge).selectinload(Pledge.sponsor))
+            .options(joinedload(Payment.invoice).joinedload(Invoice.pledge).joinedload(Pledge.sponsor))
             .order_by(Payment.id).limit(100)).all()
     sponsor_id = current_user.sponsor_id if current_user.role == "sponsor" else None
     return render_template("billing/index.html", invoices=invoices, pending=pending, show=show,

@@ -1,21 +1,19 @@
-"""Caching rendered fragments keyed on the version of the data they show."""
+"""Caching rendered fragments keyed on the version of the data they show
+(for most pages: the newest audit event, `audit.service.latest_event_id`)."""
 from __future__ import annotations
 
-import functools
 import time
 import weakref
-
-from sponsorship.extensions import db
 
 
 class FragmentCache:
     """Rendered page parts keyed on the data version they show; small and per process.
 
-    `max_age` (seconds) bounds how long one rendering is served. A key of row counts and
-    last-change times misses one case on PostgreSQL: a transaction that stamped its rows
-    before another one but committed after it leaves the key as it was. Rendering again at
-    least every `max_age` seconds bounds that staleness, and that of figures that depend on
-    the clock (what is overdue). None: only the key decides (fragments with no data in them).
+    `max_age` (seconds) bounds how long one rendering is served. A key of the newest audit
+    event misses one case on PostgreSQL: a transaction that took its event id before another
+    one but committed after it leaves the newest id as it was. Rendering again at least every
+    `max_age` seconds bounds that staleness, and that of figures that depend on the clock
+    (what is overdue). None: only the key decides (fragments with no data in them).
     """
 
     instances: weakref.WeakSet[FragmentCache] = weakref.WeakSet()
@@ -41,21 +39,3 @@ class FragmentCache:
         self.items[key] = (now, body)
         return body
 
-
-def data_version(*models) -> tuple:
-    """(row count, last change) of each table: a cache key that moves whenever their data does.
-
-    One query of scalar subqueries; every process computes the same key from the database,
-    so caches keyed on it are right with any number of workers. Tables whose rows are never
-    changed after insert (no `updated_at`) are versioned by their newest id.
-    """
-    return tuple(db.session.execute(_version_sql(tuple(
-        (m.__tablename__, "updated_at" if "updated_at" in m.__table__.c else "id") for m in models))).one())
-
-
-@functools.cache
-def _version_sql(tables: tuple[tuple[str, str], ...]):
-    # Plain SQL built once: cheaper per request than compiling an ORM statement's cache key.
-    # The table and column names come from the models, never from input.
-    template = '(SELECT count(*) FROM "{t}"), (SELECT max({c}) FROM "{t}")'  # noqa: S608
-    return db.text("SELECT " + ", ".join(template.format(t=t, c=c) for t, c in tables))

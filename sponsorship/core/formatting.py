@@ -1,11 +1,11 @@
 """Rupiah, dates in WIB and words, registered as Jinja filters and usable in documents."""
 from __future__ import annotations
 
-from datetime import date, datetime
+import functools
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date as babel_format_date
-from babel.dates import format_datetime as babel_format_datetime
 from babel.numbers import format_currency
 from flask import has_request_context
 from flask_babel import get_locale
@@ -22,7 +22,19 @@ def rupiah(amount: int | None) -> str:
     """`Rp 210.000.000`: whole Rupiah, dot grouping, in every UI language."""
     if amount is None:
         return "–"
+    return _rupiah(int(amount))
+
+
+# Babel parses the pattern and looks up the locale on every call; pages repeat the same amounts
+# (tariff multiples) and dates, so the formatted text is remembered.
+@functools.lru_cache(maxsize=8192)
+def _rupiah(amount: int) -> str:
     return format_currency(amount, "IDR", format="¤ #,##0", locale="id", currency_digits=False)
+
+
+@functools.lru_cache(maxsize=8192)
+def _format_date(value: date, pattern: str, locale: str) -> str:
+    return babel_format_date(value, pattern, locale=locale)
 
 
 def terbilang(amount: int) -> str:
@@ -36,21 +48,24 @@ def tanggal(value: date | datetime | None, locale: str | None = None) -> str:
         return "–"
     if isinstance(value, datetime):
         value = value.astimezone(WIB).date()
-    return babel_format_date(value, "d MMMM yyyy", locale=locale or ui_locale())
+    return _format_date(value, "d MMMM yyyy", locale or ui_locale())
 
 
 def month_label(value: date | None) -> str:
     """`Januari 2026` for a first-of-month date."""
     if value is None:
         return "–"
-    return babel_format_date(value, "MMMM yyyy", locale=ui_locale())
+    return _format_date(value, "MMMM yyyy", ui_locale())
 
 
 def waktu(value: datetime | None) -> str:
     """`13 November 2025 14:05 WIB`: stored in UTC, shown in Jakarta time."""
     if value is None:
         return "–"
-    return babel_format_datetime(value, "d MMMM yyyy HH:mm", tzinfo=WIB, locale=ui_locale()) + " WIB"
+    if value.tzinfo is None:  # stored times are UTC (core.models.UTCDateTime)
+        value = value.replace(tzinfo=UTC)
+    local = value.astimezone(WIB)
+    return f"{_format_date(local.date(), 'd MMMM yyyy', ui_locale())} {local:%H:%M} WIB"
 
 
 def mask_nik(nik: str | None) -> str:

@@ -10,17 +10,14 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from sponsorship import policy
-from sponsorship.agreements.models import Agreement
-from sponsorship.allocations.models import Allocation
+from sponsorship.audit.service import latest_event_id
 from sponsorship.auth import service as auth_service
 from sponsorship.auth.forms import ConfirmForm
 from sponsorship.auth.models import SPONSOR, User
-from sponsorship.billing.models import Invoice, Payment
-from sponsorship.core.cache import FragmentCache, data_version
+from sponsorship.core.cache import FragmentCache
 from sponsorship.core.errors import DomainError
 from sponsorship.core.formatting import ui_locale as _ui_locale
 from sponsorship.core.forms import show_domain_error
-from sponsorship.documents.models import Document
 from sponsorship.extensions import db
 from sponsorship.pledges.models import Pledge
 from sponsorship.portal import service
@@ -30,12 +27,9 @@ from sponsorship.sponsors.models import Sponsor
 bp = Blueprint("portal", __name__, url_prefix="/portal")
 
 
-# The body (aggregates, charts, formatting) is rendered again only when the company's data may
-# have changed: keyed on the version of the tables it reads (documents to download included),
-# so any worker computes the same key.
-# Residents' own fields (a kelurahan moved) are not in the key: the per-kecamatan chart may lag
-# by up to the cache's max_age (a minute).
-PORTAL_TABLES = (Pledge, Allocation, Invoice, Payment, Agreement, Document)
+# The body (aggregates, charts, documents, formatting) is rendered again only after a change:
+# keyed on the newest audit event, which every write records, so any worker computes the same
+# key with one index lookup, whatever the size of the tables behind the page.
 body_cache = FragmentCache(size=64)
 
 
@@ -45,7 +39,7 @@ def home():
     today = date.today()
     sponsor_id = current_user.sponsor_id
     manage = policy.can("colleague.manage")
-    key = (sponsor_id, _ui_locale(), today, manage, data_version(*PORTAL_TABLES))
+    key = (sponsor_id, _ui_locale(), today, manage, latest_event_id())
     body = body_cache.get_or_render(key, lambda: Markup(_render_body(sponsor_id, today)))  # noqa: S704
     return render_template("portal/home.html", body=body)
 

@@ -10,13 +10,10 @@ from datetime import date, datetime
 
 from sqlalchemy.orm import QueryableAttribute
 
-from sponsorship.core import cache
 from sponsorship.extensions import db
 from sponsorship.pledges.models import ACTIVE, AGREED, AID_FUND, COMPLETED, PREMIUM, PROGRAMMES, Pledge
-from sponsorship.settings.models import Setting
 from sponsorship.sponsors.models import Sponsor
 from sponsorship.uhc import service as uhc
-from sponsorship.uhc.models import CoverageFigure
 
 PUBLIC_STATUSES = (AGREED, ACTIVE, COMPLETED)  # drafts and cancelled pledges are not promises yet
 OPEN_STATUSES = (AGREED, ACTIVE)
@@ -102,13 +99,6 @@ def waiting_proposals() -> int | None:
         return None
     return db.session.scalar(db.select(db.func.count()).select_from(model)
                              .where(status.in_(WAITING_PROPOSAL_STATUSES)))
-
-
-def data_version() -> tuple:
-    """Changes whenever anything this page shows may have changed (see core.cache.data_version)."""
-    models = [Pledge, Sponsor, CoverageFigure, Setting]
-    models += [m for m in (_model("Disbursement"), _model("AidProposal")) if m is not None]
-    return cache.data_version(*models)
 
 
 def overview() -> dict:

@@ -322,9 +322,6 @@ def chart_data(figures: list[CoverageFigure], limits: dict, by_company: list[dic
     }
 
 
-DASHBOARD_TABLES = (CoverageFigure, Pledge, Sponsor, Setting)
-
-
 def dashboard() -> dict:
     """Everything the dashboard shows, in five queries whatever the size of the registry."""
     limits = thresholds()

@@ -10,7 +10,8 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from sponsorship import policy
-from sponsorship.core.cache import FragmentCache, data_version
+from sponsorship.audit.service import latest_event_id
+from sponsorship.core.cache import FragmentCache
 from sponsorship.core.errors import DomainError
 from sponsorship.core.formatting import ui_locale as _ui_locale
 from sponsorship.core.forms import show_domain_error
@@ -51,7 +52,7 @@ summary_cache = FragmentCache(size=8)
 
 def summary_html() -> Markup:
     """The approver's one-screen summary, rendered again only when its data changed."""
-    key = (_ui_locale(), data_version(*service.DASHBOARD_TABLES))
+    key = (_ui_locale(), latest_event_id())
     return summary_cache.get_or_render(key, lambda: Markup(render_template(  # noqa: S704 (autoescaped)
         "uhc/_summary_body.html", s=service.summary())))
 
@@ -62,7 +63,7 @@ def dashboard():
     # The body (charts, tables, formatting of every month) is the costly part: rendered again
     # only when a figure, pledge, company or setting changed. It holds no user data or token.
     can_edit = policy.can("uhc.edit")
-    key = (_ui_locale(), can_edit, data_version(*service.DASHBOARD_TABLES))
+    key = (_ui_locale(), can_edit, latest_event_id())
     body = dashboard_cache.get_or_render(key, lambda: Markup(render_template(  # noqa: S704 (autoescaped)
         "uhc/_dashboard_body.html", can_edit=can_edit, **service.dashboard())))
     return render_template("uhc/dashboard.html", body=body)

@@ -100,11 +100,15 @@ def test_slots_filled_and_still_open_once_allocations_count_them(app, world):
     assert section(soup, "open-slots") == "480"
 
 
-def test_a_company_that_agrees_to_be_listed_appears_on_the_next_visit(app, world):
+def test_a_company_that_agrees_to_be_listed_appears_on_the_next_visit(app, world, staff):
+    from sponsorship.sponsors.service import FIELDS, update_sponsor
+
     client = app.test_client()
     first = client.get("/transparency")
     assert "PT Rahasia Dermawan" not in first.get_data(as_text=True)
-    world["hidden"].listed_publicly = True
+    hidden = world["hidden"]
+    data = {key: getattr(hidden, key) for key in (*FIELDS, "name", "npwp")}
+    update_sponsor(hidden, actor=staff, data={**data, "listed_publicly": True})  # as the staff form does
     db.session.commit()
     again = client.get("/transparency", headers={"If-None-Match": first.headers["ETag"]})
     assert again.status_code == 200

@@ -50,3 +50,4 @@ def test_mask_nik_hides_the_birth_date():
 def test_waktu_converts_utc_to_wib():
     assert waktu(datetime(2025, 11, 13, 7, 5, tzinfo=UTC)) == "13 November 2025 14:05 WIB"
     assert waktu(datetime(2025, 11, 13, 20, 5, tzinfo=UTC)) == "14 November 2025 03:05 WIB"
+    assert waktu(datetime(2025, 11, 13, 20, 5)) == "14 November 2025 03:05 WIB"  # naive means UTC
