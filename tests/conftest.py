@@ -217,3 +217,18 @@ def post_page(client, url: str, data: dict, status: int = 302, **kwargs):
     response = client.post(url, data=data, **kwargs)
     assert response.status_code == status, (url, response.status_code, response.data[:600])
     return response
+
+
+
+@pytest.fixture(autouse=True)
+def _every_request_write_is_audited(app, request):
+    """Every request that commits a change records an audit event in the same transaction
+    (the rule behind the audit trail, and the data version of the cached pages)."""
+    from tests.audit_guard import unaudited_request_writes
+
+    if request.node.get_closest_marker("unaudited_writes_expected"):
+        yield
+        return
+    with unaudited_request_writes() as violations:
+        yield
+    assert not violations, f"committed without an audit event: {violations}"

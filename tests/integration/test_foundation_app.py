@@ -204,3 +204,22 @@ def test_object_history_shows_old_and_new(login, staff, company_a):
     # a sponsor sees its pledge but not the internal history
     sponsor = factories.make_user(role="sponsor", sponsor=company_a)
     assert "Perusahaan menarik diri" not in get_page(login(sponsor), f"/pledges/{pledge.id}").get_text()
+
+
+@pytest.mark.unaudited_writes_expected
+def test_the_audit_guard_reports_a_request_that_commits_without_an_audit_event(app, app_ctx, staff):
+    from sponsorship.audit import service as audit
+    from sponsorship.extensions import db
+    from sponsorship.sponsors.models import Sponsor
+    from tests.audit_guard import unaudited_request_writes
+
+    with unaudited_request_writes() as seen:
+        with app.test_request_context("/sponsors/new", method="POST"):
+            db.session.add(Sponsor(name="PT Tanpa Jejak", npwp="0" * 16, legal_form="PT"))
+            db.session.commit()
+        with app.test_request_context("/sponsors/new", method="POST"):
+            sponsor = Sponsor(name="PT Dengan Jejak", npwp="1" * 16, legal_form="PT")
+            db.session.add(sponsor)
+            audit.record_create(sponsor, actor=staff)
+            db.session.commit()
+    assert seen == [("POST", "/sponsors/new", ["sponsor"])]
