@@ -1,10 +1,13 @@
-"""Database helpers: SQLite pragmas and write transactions that take the lock up front."""
+"""Database helpers: SQLite pragmas, write transactions that take the lock up front, and reading
+requests without a transaction on PostgreSQL."""
 from __future__ import annotations
 
 import contextlib
+import functools
 from contextvars import ContextVar
 
 from flask import g, has_request_context
+from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -50,3 +53,37 @@ def install_sqlite_hooks(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
         conn.exec_driver_sql("BEGIN IMMEDIATE" if _wants_immediate() else "BEGIN")
+
+
+def _reading_request() -> bool:
+    """A GET or HEAD request, as marked by the app's before_request hook (never a CLI command,
+    a test's hand-made request context, or a block inside write_intent())."""
+    return has_request_context() and g.get("write_request") is False and not _write_intent.get()
+
+
+class RequestSession(FlaskSession):
+    """Reading requests talk to PostgreSQL in autocommit mode.
+
+    A page's queries gain nothing from a transaction under READ COMMITTED (each statement sees
+    what was committed when it began), but BEGIN and ROLLBACK were two of the four round trips
+    of a cached page. SQLite's BEGIN costs nothing, so it keeps its transactions. A reading
+    request never writes: a flush with changes in one raises instead of committing piecemeal.
+    """
+
+    def get_bind(self, *args, **kwargs):
+        engine = super().get_bind(*args, **kwargs)
+        if isinstance(engine, Engine) and engine.dialect.name == "postgresql" and _reading_request():
+            return _autocommit_engine(engine)
+        return engine
+
+
+@functools.cache
+def _autocommit_engine(engine: Engine) -> Engine:
+    return engine.execution_options(isolation_level="AUTOCOMMIT")  # shares the engine's pool
+
+
+@event.listens_for(RequestSession, "before_flush")
+def _reading_requests_do_not_write(session, _context, _instances):
+    if _reading_request() and (session.new or session.deleted
+                               or any(session.is_modified(o) for o in session.dirty)):
+        raise RuntimeError("a GET or HEAD request tried to write; writes belong to POST requests")

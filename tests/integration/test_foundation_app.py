@@ -223,3 +223,24 @@ def test_the_audit_guard_reports_a_request_that_commits_without_an_audit_event(a
             audit.record_create(sponsor, actor=staff)
             db.session.commit()
     assert seen == [("POST", "/sponsors/new", ["sponsor"])]
+
+
+def test_reading_requests_never_write_and_skip_transactions_on_postgresql(app, app_ctx, staff):
+    from sponsorship.sponsors.models import Sponsor
+
+    with app.test_request_context("/sponsors/", method="GET"):
+        app.preprocess_request()  # the app's own hooks mark the request as reading
+        options = db.session.connection().get_execution_options()
+        if db.engine.dialect.name == "postgresql":
+            assert options.get("isolation_level") == "AUTOCOMMIT"  # no BEGIN / ROLLBACK round trips
+        else:
+            assert "isolation_level" not in options  # SQLite keeps its (free) transactions
+        db.session.add(Sponsor(name="PT Lewat GET", npwp="2" * 16, legal_form="PT"))
+        with pytest.raises(RuntimeError, match="GET or HEAD request tried to write"):
+            db.session.flush()
+        db.session.rollback()
+    with app.test_request_context("/sponsors/new", method="POST"):
+        app.preprocess_request()
+        assert "isolation_level" not in db.session.connection().get_execution_options()
+        db.session.rollback()
+    assert db.session.scalar(db.select(db.func.count()).select_from(Sponsor)) == 0
