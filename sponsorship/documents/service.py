@@ -15,10 +15,11 @@ from pathlib import Path
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import update
+from sqlalchemy import event, update
 from sqlalchemy.exc import IntegrityError
 
 from sponsorship.audit import service as audit
+from sponsorship.core.db import RequestSession
 from sponsorship.core.errors import DomainError
 from sponsorship.core.models import utcnow
 from sponsorship.documents.models import Document, DocumentCounter
@@ -125,25 +126,39 @@ def issue_document(*, kind: str, template: str, context: dict, title: str, objec
     doc_info = {"number": number, "version": version, "issued_at": issued_at, "token": token}
     rendered = render_pdf(template, {**context, "doc": doc_info}, qr_url=url)
     path = _store(rendered.pdf, kind)
-    try:
-        document = Document(
-            kind=kind, number=number, version=version, title=title[:300], issued_at=issued_at,
-            issued_by_id=getattr(actor, "id", None),
-            issued_by_name=getattr(actor, "full_name", None) or getattr(actor, "username", None)
-            or "sistem",
-            sha256=hashlib.sha256(rendered.pdf).hexdigest(), size=len(rendered.pdf),
-            page_count=rendered.pages, storage_path=path, token=token, object_type=object_type,
-            object_id=object_id, supersedes_id=supersedes.id if supersedes else None,
-            sponsor_id=sponsor_id)
-        db.session.add(document)
-        audit.record(actor=actor, action="document:issue", obj=document,
-                     changes={"number": [None, number], "sha256": [None, document.sha256]},
-                     note=f"{object_type} #{object_id}")
-    except Exception:
-        with contextlib.suppress(OSError):
-            (document_root() / path).unlink()
-        raise
+    db.session.info.setdefault(_UNCOMMITTED_FILES, []).append(path)
+    document = Document(
+        kind=kind, number=number, version=version, title=title[:300], issued_at=issued_at,
+        issued_by_id=getattr(actor, "id", None),
+        issued_by_name=getattr(actor, "full_name", None) or getattr(actor, "username", None)
+        or "sistem",
+        sha256=hashlib.sha256(rendered.pdf).hexdigest(), size=len(rendered.pdf),
+        page_count=rendered.pages, storage_path=path, token=token, object_type=object_type,
+        object_id=object_id, supersedes_id=supersedes.id if supersedes else None,
+        sponsor_id=sponsor_id)
+    db.session.add(document)
+    audit.record(actor=actor, action="document:issue", obj=document,
+                 changes={"number": [None, number], "sha256": [None, document.sha256]},
+                 note=f"{object_type} #{object_id}")
     return document
+
+
+# Files written for documents whose transaction has not committed yet: the file goes again if
+# the transaction ends any other way (a later step failed, the commit itself failed).
+_UNCOMMITTED_FILES = "documents_uncommitted_files"
+
+
+@event.listens_for(RequestSession, "after_commit")
+def _keep_committed_files(session) -> None:
+    session.info.pop(_UNCOMMITTED_FILES, None)
+
+
+@event.listens_for(RequestSession, "after_transaction_end")
+def _discard_uncommitted_files(session, transaction) -> None:
+    if transaction.parent is None:  # the whole transaction ended without a commit
+        for path in session.info.pop(_UNCOMMITTED_FILES, []):
+            with contextlib.suppress(OSError):
+                (document_root() / path).unlink()
 
 
 def find_by_token(token: str) -> Document | None:

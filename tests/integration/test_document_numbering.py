@@ -78,3 +78,22 @@ def test_concurrent_issuers_never_repeat_or_skip(app):
     assert not errors, errors
     assert sorted(taken) == list(range(1, len(taken) + 1))
     assert len(taken) == 60
+
+
+def test_the_file_of_an_issue_that_does_not_commit_is_removed(app_ctx, staff, company_a):
+    from datetime import date
+
+    from sponsorship.documents.report import issue_impact_report
+    from sponsorship.documents.service import document_root, read_bytes
+
+    def files() -> set:
+        return {p for p in document_root().rglob("*.pdf")}
+
+    before = files()
+    issue_impact_report(company_a, actor=staff, start=date(2026, 1, 1), end=date(2026, 6, 1))
+    assert len(files() - before) == 1  # written before the commit decides
+    db.session.rollback()  # a later step failed
+    assert files() == before
+    kept = issue_impact_report(company_a, actor=staff, start=date(2026, 1, 1), end=date(2026, 6, 1))
+    db.session.commit()
+    assert len(files() - before) == 1 and read_bytes(kept).startswith(b"%PDF")
