@@ -103,6 +103,7 @@ RULES: dict[str, Callable[..., bool]] = {
     # premium billing (issue 6): a sponsor sees and pays only its own company's invoices
     "billing.list": _roles(*OFFICE, SPONSOR),
     "billing.run": _roles(*OFFICE),
+    "invoice.cancel": _roles(*OFFICE),
     "invoice.view": lambda user, obj=None: user.role in OFFICE or (
         user.role == SPONSOR and (obj is None or owner_sponsor_id(obj) == user.sponsor_id)),
     "invoice.pay": lambda user, obj=None: user.role == SPONSOR and (

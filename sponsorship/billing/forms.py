@@ -22,5 +22,10 @@ class DecisionForm(FlaskForm):
     note = TextAreaField(_l("Catatan (wajib bila menolak)"), validators=[Optional(), Length(max=1000)])
 
 
+class CancelInvoiceForm(FlaskForm):
+    reason = TextAreaField(_l("Alasan pembatalan"), validators=[DataRequired(), Length(max=1000)],
+                           render_kw={"rows": 2})
+
+
 class BillRunForm(FlaskForm):
     month = MonthField(_l("Bulan tagihan"), validators=[DataRequired()])

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sponsorship.core.models import Money, SponsorOwnedMixin, TimestampMixin
@@ -26,9 +26,15 @@ PAYMENT_STATUSES = {PENDING: _l("Menunggu konfirmasi"), CONFIRMED: _l("Dikonfirm
 class Invoice(SponsorOwnedMixin, TimestampMixin, db.Model):
     __tablename__ = "invoice"
     __table_args__ = (
-        # One invoice per pledge and month: billing runs are idempotent.
-        UniqueConstraint("pledge_id", "month", name="uq_invoice_pledge_month"),
+        # One live invoice per pledge and month: billing runs are idempotent, and a cancelled
+        # invoice may be replaced by billing the month again.
+        Index("uq_invoice_pledge_month_live", "pledge_id", "month", unique=True,
+              sqlite_where=db.text("status <> 'cancelled'"),
+              postgresql_where=db.text("status <> 'cancelled'")),
         CheckConstraint("status IN ('issued', 'partially_paid', 'paid', 'cancelled')", name="status_known"),
+        # A cancelled invoice says why, and carries no payment, pending or confirmed.
+        CheckConstraint("status <> 'cancelled' OR (cancel_reason IS NOT NULL AND claimed_amount = 0)",
+                        name="cancelled_clean"),
         CheckConstraint("persons > 0 AND tariff > 0 AND amount = persons * tariff", name="amount_consistent"),
         # claimed = confirmed + pending payments; raised only by an atomic conditional UPDATE.
         CheckConstraint("paid_amount >= 0 AND paid_amount <= claimed_amount AND claimed_amount <= amount",
@@ -48,6 +54,7 @@ class Invoice(SponsorOwnedMixin, TimestampMixin, db.Model):
     paid_amount: Mapped[Money] = mapped_column(default=0, server_default="0")
     claimed_amount: Mapped[Money] = mapped_column(default=0, server_default="0")
     document_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"))
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
 
     pledge: Mapped[Pledge] = relationship()
     payments: Mapped[list[Payment]] = relationship(back_populates="invoice", order_by="Payment.id")

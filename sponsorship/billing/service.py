@@ -161,8 +161,8 @@ def bill_pledge_month(pledge: Pledge, month: date, *, actor,
     month = month.replace(day=1)
     if pledge.programme != PREMIUM or pledge.status != ACTIVE or not in_period(pledge, month):
         return "not_billable", None
-    existing = db.session.scalar(db.select(Invoice).where(Invoice.pledge_id == pledge.id,
-                                                          Invoice.month == month))
+    live = (Invoice.pledge_id == pledge.id, Invoice.month == month, Invoice.status != CANCELLED)
+    existing = db.session.scalar(db.select(Invoice).where(*live))
     if existing is not None:
         return "existing", existing
     tariff = tariff_for(month, 3)
@@ -179,12 +179,33 @@ def bill_pledge_month(pledge: Pledge, month: date, *, actor,
             db.session.add(invoice)
             db.session.flush()
     except IntegrityError:
-        return "existing", db.session.scalar(db.select(Invoice).where(Invoice.pledge_id == pledge.id,
-                                                                      Invoice.month == month))
+        return "existing", db.session.scalar(db.select(Invoice).where(*live))
     audit.record_create(invoice, actor=actor)
     if with_document:
         _issue_invoice_document(invoice, actor=actor)
     return "created", invoice
+
+
+def cancel_invoice(invoice: Invoice, *, actor, reason: str) -> Invoice:
+    """Withdraw an invoice made in error, before any payment is reported against it; billing
+    the month again then makes a new one from the allocations as they stand. Its PDF stays on
+    record, as every issued document does, and the invoice page says it was cancelled and why."""
+    _guard_office(actor)
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_l("Alasan pembatalan wajib diisi."), field="reason")
+    # In the UPDATE's WHERE, so a payment reported at the same moment and a cancel cannot both pass.
+    moved = db.session.execute(
+        update(Invoice).where(Invoice.id == invoice.id, Invoice.status == ISSUED, Invoice.claimed_amount == 0)
+        .values(status=CANCELLED, cancel_reason=reason[:1000], updated_at=utcnow())
+        .execution_options(synchronize_session=False)).rowcount
+    if moved != 1:
+        raise DomainError(_l("Tagihan yang sudah dibayar, dibayar sebagian atau punya pembayaran yang "
+                             "menunggu konfirmasi tidak dapat dibatalkan."))
+    db.session.refresh(invoice)
+    audit.record(actor=actor, action="status:cancelled", obj=invoice,
+                 changes={"status": [ISSUED, CANCELLED]}, note=reason[:1000])
+    return invoice
 
 
 def bill_month(month: date, *, actor, with_document: bool = True) -> dict[str, int]:
@@ -310,8 +331,10 @@ def overdue_condition(today: date):
 
 def statement(pledge: Pledge) -> list[dict]:
     """Per month of the pledge: person-months, invoiced, paid, outstanding (one query)."""
+    # A cancelled invoice shows only where no live one replaced it (live ones come last and win).
     invoices = {i.month: i for i in db.session.scalars(
-        db.select(Invoice).where(Invoice.pledge_id == pledge.id))}
+        db.select(Invoice).where(Invoice.pledge_id == pledge.id)
+        .order_by(case((Invoice.status == CANCELLED, 0), else_=1), Invoice.id))}
     rows = []
     for month in pledge_months(pledge):
         inv = invoices.get(month)

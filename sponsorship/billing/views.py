@@ -12,7 +12,7 @@ from sqlalchemy.orm import joinedload
 
 from sponsorship import policy
 from sponsorship.billing import service
-from sponsorship.billing.forms import BillRunForm, DecisionForm, PaymentForm
+from sponsorship.billing.forms import BillRunForm, CancelInvoiceForm, DecisionForm, PaymentForm
 from sponsorship.billing.models import ISSUED, PARTIALLY_PAID, PENDING, Invoice, Payment
 from sponsorship.core import uploads
 from sponsorship.core.errors import DomainError
@@ -93,10 +93,33 @@ def invoice(invoice_id: int):
     return _invoice_page(inv, PaymentForm(formdata=None, paid_on=date.today()))
 
 
-def _invoice_page(inv: Invoice, form: PaymentForm, status: int = 200):
+def _invoice_page(inv: Invoice, form: PaymentForm, status: int = 200,
+                  cancel: CancelInvoiceForm | None = None):
     return render_template("billing/invoice.html", invoice=inv, form=form, decision=DecisionForm(),
+                           cancel=cancel or CancelInvoiceForm(formdata=None),
                            number=service.invoice_number(inv), today=date.today(),
                            moves=service.PAYMENT_FLOW.available), status
+
+
+@bp.route("/invoices/<int:invoice_id>/cancel", methods=["POST"])
+@policy.require("invoice.cancel")
+def cancel(invoice_id: int):
+    inv = policy.get_or_404(Invoice, invoice_id, "invoice.view")
+    form = CancelInvoiceForm()
+    payment_form = PaymentForm(formdata=None, paid_on=date.today())
+    if not form.validate_on_submit():
+        return _invoice_page(inv, payment_form, 400, cancel=form)
+    try:
+        service.cancel_invoice(inv, actor=current_user, reason=form.reason.data)
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        db.session.refresh(inv)
+        show_domain_error(form, exc)
+        return _invoice_page(inv, payment_form, 400, cancel=form)
+    flash(_l("Tagihan dibatalkan. Jalankan tagihan bulan itu lagi untuk menerbitkan penggantinya."),
+          "success")
+    return redirect(url_for("billing.invoice", invoice_id=inv.id))
 
 
 @bp.route("/invoices/<int:invoice_id>/pay", methods=["POST"])

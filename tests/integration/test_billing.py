@@ -165,3 +165,66 @@ def test_staff_button_bills_and_refuses_other_roles(db_session, staff, sponsor_a
     assert db_session.query(Invoice).count() == 1
     assert login(sponsor_a).post("/billing/run", data={"month": "2026-03"}).status_code == 403
     assert db_session.query(Invoice).count() == 1
+
+
+def test_staff_cancel_a_wrong_invoice_and_bill_the_month_again(db_session, staff, sponsor_a, pledge, login):
+    from bs4 import BeautifulSoup
+
+    from sponsorship.audit.models import AuditEvent
+    from sponsorship.billing import service
+    from sponsorship.billing.models import Invoice
+
+    residents = make_residents(3)
+    for b in residents[:2]:
+        _alloc(pledge, b, date(2026, 1, 1))
+    db_session.commit()
+    client = login(staff)
+    client.post("/billing/run", data={"month": "2026-01"})
+    wrong = db_session.scalar(select(Invoice))
+    assert wrong.persons == 2
+    _alloc(pledge, residents[2], date(2026, 1, 1))  # a January allocation recorded late
+    db_session.commit()
+
+    response = client.post(f"/billing/invoices/{wrong.id}/cancel",
+                           data={"reason": "Alokasi Januari tercatat terlambat"})
+    assert response.status_code == 302
+    db_session.expire_all()
+    assert wrong.status == "cancelled" and wrong.outstanding == 0
+    event = db_session.scalar(select(AuditEvent).where(AuditEvent.object_type == "invoice",
+                                                       AuditEvent.action == "status:cancelled"))
+    assert event.note == "Alokasi Januari tercatat terlambat" and event.actor_id == staff.id
+    page = BeautifulSoup(login(sponsor_a).get(f"/billing/invoices/{wrong.id}").data, "html.parser")
+    assert page.select_one("[data-testid=cancel-reason]").text == "Alokasi Januari tercatat terlambat"
+    assert page.select_one("[data-testid=cancel-form]") is None  # sponsors never see the button
+
+    client.post("/billing/run", data={"month": "2026-01"})
+    live = db_session.scalars(select(Invoice).where(Invoice.status != "cancelled")).all()
+    assert [(i.month, i.persons, i.amount) for i in live] == [(date(2026, 1, 1), 3, 3 * 35_000)]
+    january = service.statement(pledge)[0]
+    assert january["invoice"].id == live[0].id and january["invoiced"] == 3 * 35_000
+    totals = service.money_totals(pledge.sponsor_id, date(2026, 1, 2))
+    assert totals["invoiced"] == 3 * 35_000  # the cancelled one counts nowhere
+
+
+def test_an_invoice_with_a_payment_or_without_a_reason_is_not_cancelled(db_session, staff, sponsor_a,
+                                                                        company_a, login):
+    from bs4 import BeautifulSoup
+
+    from sponsorship.billing.models import Invoice
+    from tests.integration.test_payment import invoice_for, payment_for
+
+    client = login(staff)
+    plain = invoice_for(company_a)
+    response = client.post(f"/billing/invoices/{plain.id}/cancel", data={"reason": "  "})
+    assert response.status_code == 400
+    page = BeautifulSoup(response.data, "html.parser")
+    assert page.select_one("#reason-error").get_text(strip=True)  # beside the field
+    assert login(sponsor_a).post(f"/billing/invoices/{plain.id}/cancel",
+                                 data={"reason": "Coba"}).status_code == 403
+
+    paid_into = payment_for(company_a).invoice  # a payment waits for confirmation
+    response = client.post(f"/billing/invoices/{paid_into.id}/cancel", data={"reason": "Keliru"})
+    assert response.status_code == 400
+    assert "tidak dapat dibatalkan" in response.get_data(as_text=True)
+    db_session.expire_all()
+    assert {i.status for i in db_session.scalars(select(Invoice))} == {"issued"}
