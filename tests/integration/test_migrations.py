@@ -93,3 +93,37 @@ def test_drift_check_notices_a_difference(migration_app):
         finally:
             db.metadata.remove(extra)
         assert [d[0] for d in diff] == ["add_table"] and diff[0][1].name == "drift_probe"
+
+
+def test_a_database_with_invoices_and_payments_upgrades_and_keeps_them(migration_app):
+    """Upgrading a working database, not only an empty one: SQLite rebuilds the invoice table
+    for 0007 while payments point at it, which fails with foreign keys enforced."""
+    from sponsorship.extensions import db
+
+    rows = [
+        "INSERT INTO sponsor (id, name, legal_form, npwp, listed_publicly, created_at, updated_at) "
+        "VALUES (1, 'PT Lama', 'PT', '0123456789012345', false, '2026-01-01', '2026-01-01')",
+        "INSERT INTO pledge (id, sponsor_id, programme, status, title, quota, months, start_month, "
+        "monthly_amount, total_amount, workers_attested, disbursed_amount, allocated_count, created_at, "
+        "updated_at) VALUES (1, 1, 'premium', 'active', 'Iuran', 10, 12, '2026-01-01', 35000, 4200000, "
+        "true, 0, 1, '2026-01-01', '2026-01-01')",
+        "INSERT INTO invoice (id, pledge_id, sponsor_id, month, persons, tariff, amount, due_on, status, "
+        "paid_amount, claimed_amount, created_at, updated_at) VALUES (1, 1, 1, '2026-01-01', 1, 35000, "
+        "35000, '2026-01-10', 'paid', 35000, 35000, '2026-01-01', '2026-01-01')",
+        "INSERT INTO payment (id, invoice_id, amount, reference, paid_on, proof_path, proof_sha256, "
+        "proof_mime, proof_name, status, decided_at, created_at, updated_at) VALUES (1, 1, 35000, "
+        "'TRF-1', '2026-01-05', 'p/x.pdf', '" + "a" * 64 + "', 'application/pdf', 'bukti.pdf', "
+        "'confirmed', '2026-01-06', '2026-01-05', '2026-01-06')",
+    ]
+    with migration_app.app_context():
+        flask_migrate.upgrade(revision="0006")
+        with db.engine.begin() as conn:
+            for sql in rows:
+                conn.execute(text(sql))
+        flask_migrate.upgrade(revision="heads")
+        with db.engine.connect() as conn:
+            assert conn.execute(text("SELECT status, paid_amount FROM invoice")).all() == [("paid", 35000)]
+            assert conn.execute(text("SELECT invoice_id FROM payment")).scalar_one() == 1
+            if conn.dialect.name == "sqlite":  # enforcement is back on for the app's connections
+                assert conn.execute(text("PRAGMA foreign_keys")).scalar_one() == 1
+        assert _drift(db) == []
