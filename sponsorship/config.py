@@ -55,8 +55,9 @@ class Config:
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_SECURE = _flag("SESSION_COOKIE_SECURE", True)
         self.SESSION_COOKIE_NAME = "sponsorship_session"
-        # A sign-in lasts SESSION_HOURS from the moment of signing in (a working day), not from
-        # the last click: the cookie is not signed and sent again on every response.
+        # A sign-in lasts SESSION_HOURS (a working day) from when the session last changed (sign-in,
+        # a language switch, a message shown), not from every click: the cookie is not signed and
+        # sent again on every response.
         self.PERMANENT_SESSION_LIFETIME = timedelta(hours=int(env.get("SESSION_HOURS", 8)))
         self.SESSION_REFRESH_EACH_REQUEST = False
         self.REMEMBER_COOKIE_DURATION = timedelta(days=1)

@@ -45,7 +45,8 @@ NAV = [
 NAME_SLOT = f"slot-name-{secrets.token_hex(8)}"
 CSRF_SLOT = f"slot-csrf-{secrets.token_hex(8)}"
 PARTS = ("head", "top", "bottom")
-_frames = FragmentCache(size=512, max_age=None)  # no data in it: the key decides
+# About 70 pages x 2 languages x a few menus: room for every combination (a few KB each).
+_frames = FragmentCache(size=4096, max_age=None)  # no data in it: the key decides
 
 
 @dataclass(frozen=True)

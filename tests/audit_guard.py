@@ -51,8 +51,13 @@ def unaudited_request_writes():
             session.info.pop("written", None)
             session.info.pop("audited", None)
 
+    def core_write(state):
+        # UPDATE/INSERT/DELETE statements (atomic counters, conditional moves) bypass the flush.
+        if has_request_context() and (state.is_update or state.is_insert or state.is_delete):
+            state.session.info.setdefault("written", set()).add(state.statement.table.name)
+
     hooks = [("after_flush", after_flush), ("before_commit", before_commit),
-             ("after_transaction_end", reset)]
+             ("after_transaction_end", reset), ("do_orm_execute", core_write)]
     for name, fn in hooks:
         event.listen(db.session, name, fn)
     try:

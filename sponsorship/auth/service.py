@@ -58,6 +58,9 @@ def load_session_user(token: str) -> User | None:
     row = db.session.execute(_USER_ROW, {"id": int(user_id)}).one_or_none()
     if row is None or not row.active or row.session_version != int(version):
         return None
+    loaded = db.session.identity_map.get(db.session.identity_key(User, row.id))
+    if loaded is not None:  # this request already has the user (with its own pending changes)
+        return loaded
     built = _built_users.get(row.id)
     if built is None or built[0] != tuple(row):
         template = User(**row._mapping)

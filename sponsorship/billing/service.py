@@ -208,6 +208,14 @@ def cancel_invoice(invoice: Invoice, *, actor, reason: str) -> Invoice:
     return invoice
 
 
+def _invoice_withdrawal(invoice_id: int) -> str | None:
+    invoice = db.session.get(Invoice, invoice_id)
+    if invoice is None or invoice.status != CANCELLED:
+        return None
+    return str(_l("Tagihan ini DIBATALKAN: %(r)s. Jangan dibayar; gunakan tagihan penggantinya.",
+                  r=invoice.cancel_reason))
+
+
 def bill_month(month: date, *, actor, with_document: bool = True) -> dict[str, int]:
     """Invoice every active premium pledge whose period includes `month`; idempotent."""
     if actor is not None:
@@ -258,6 +266,8 @@ def record_payment(invoice: Invoice, *, actor, amount: int | None, reference: st
         raise DomainError(_l("Tanggal transfer wajib diisi dan tidak boleh di masa depan."), field="paid_on")
     if not _claim(invoice.id, amount):
         db.session.refresh(invoice)
+        if invoice.status == CANCELLED:  # cancelled by staff a moment ago
+            raise DomainError(_l("Tagihan ini sudah lunas atau dibatalkan."))
         raise DomainError(_l("Pembayaran melebihi sisa tagihan (%(left)s, termasuk pembayaran yang "
                              "menunggu konfirmasi).", left=rupiah(max(invoice.payable, 0))), field="amount")
     stored = uploads.store_upload(proof, kinds=PROOF_KINDS, folder=f"payments/{invoice.id}")
@@ -359,3 +369,12 @@ def money_totals(sponsor_id: int | None, today: date) -> dict[str, int]:
     invoiced, paid, overdue = db.session.execute(stmt).one()
     return {"invoiced": int(invoiced), "paid": int(paid), "outstanding": int(invoiced) - int(paid),
             "overdue": int(overdue)}
+
+
+def _register_with_documents() -> None:
+    from sponsorship.documents import service as documents
+
+    documents.register_withdrawal_check("invoice", _invoice_withdrawal)
+
+
+_register_with_documents()

@@ -82,8 +82,17 @@ def _autocommit_engine(engine: Engine) -> Engine:
     return engine.execution_options(isolation_level="AUTOCOMMIT")  # shares the engine's pool
 
 
+_WRITE_IN_READ = "a GET or HEAD request tried to write; writes belong to POST requests"
+
+
 @event.listens_for(RequestSession, "before_flush")
 def _reading_requests_do_not_write(session, _context, _instances):
     if _reading_request() and (session.new or session.deleted
                                or any(session.is_modified(o) for o in session.dirty)):
-        raise RuntimeError("a GET or HEAD request tried to write; writes belong to POST requests")
+        raise RuntimeError(_WRITE_IN_READ)
+
+
+@event.listens_for(RequestSession, "do_orm_execute")
+def _reading_requests_do_not_run_dml(state):
+    if (state.is_update or state.is_insert or state.is_delete) and _reading_request():
+        raise RuntimeError(_WRITE_IN_READ)

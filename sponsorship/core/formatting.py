@@ -47,6 +47,8 @@ def tanggal(value: date | datetime | None, locale: str | None = None) -> str:
     if value is None:
         return "–"
     if isinstance(value, datetime):
+        if value.tzinfo is None:  # stored times are UTC (core.models.UTCDateTime)
+            value = value.replace(tzinfo=UTC)
         value = value.astimezone(WIB).date()
     return _format_date(value, "d MMMM yyyy", locale or ui_locale())
 

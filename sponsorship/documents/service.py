@@ -150,6 +150,8 @@ _UNCOMMITTED_FILES = "documents_uncommitted_files"
 
 @event.listens_for(RequestSession, "after_commit")
 def _keep_committed_files(session) -> None:
+    if session.in_nested_transaction():  # a savepoint released: the real commit is still to come
+        return
     session.info.pop(_UNCOMMITTED_FILES, None)
 
 
@@ -159,6 +161,21 @@ def _discard_uncommitted_files(session, transaction) -> None:
         for path in session.info.pop(_UNCOMMITTED_FILES, []):
             with contextlib.suppress(OSError):
                 (document_root() / path).unlink()
+
+
+# object_type -> function(object_id) giving why the object a document is about was withdrawn
+# (an invoice cancelled), or None. Parts of the domain register theirs; documents never import them.
+_WITHDRAWAL_CHECKS: dict = {}
+
+
+def register_withdrawal_check(object_type: str, check) -> None:
+    _WITHDRAWAL_CHECKS[object_type] = check
+
+
+def withdrawal(document: Document) -> str | None:
+    """Why this issued document no longer stands, or None while it does."""
+    check = _WITHDRAWAL_CHECKS.get(document.object_type)
+    return check(document.object_id) if check else None
 
 
 def find_by_token(token: str) -> Document | None:

@@ -61,7 +61,8 @@ def _check_upload(form: VerifyUploadForm):
 def upload():
     form = VerifyUploadForm()
     checked, match = _check_upload(form)
-    return render_template("verify/show.html", document=None, form=form, checked=checked, match=match)
+    return render_template("verify/show.html", document=None, form=form, checked=checked, match=match,
+                           withdrawn=service.withdrawal(match) if match else None)
 
 
 @verify_bp.route("/<token>", methods=["GET", "POST"])
@@ -73,7 +74,7 @@ def show(token: str):
     form = VerifyUploadForm()
     checked, match = _check_upload(form)
     return render_template("verify/show.html", document=document, form=form, checked=checked,
-                           match=match)
+                           match=match, withdrawn=service.withdrawal(document))
 
 
 def _latest_or_404(object_type: str, object_id: int, kind: str):

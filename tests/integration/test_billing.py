@@ -167,7 +167,9 @@ def test_staff_button_bills_and_refuses_other_roles(db_session, staff, sponsor_a
     assert db_session.query(Invoice).count() == 1
 
 
-def test_staff_cancel_a_wrong_invoice_and_bill_the_month_again(db_session, staff, sponsor_a, pledge, login):
+def test_staff_cancel_a_wrong_invoice_and_bill_the_month_again(app, db_session, staff, sponsor_a, pledge,
+                                                               login):
+    app_client = app.test_client
     from bs4 import BeautifulSoup
 
     from sponsorship.audit.models import AuditEvent
@@ -196,6 +198,13 @@ def test_staff_cancel_a_wrong_invoice_and_bill_the_month_again(db_session, staff
     page = BeautifulSoup(login(sponsor_a).get(f"/billing/invoices/{wrong.id}").data, "html.parser")
     assert page.select_one("[data-testid=cancel-reason]").text == "Alokasi Januari tercatat terlambat"
     assert page.select_one("[data-testid=cancel-form]") is None  # sponsors never see the button
+    # Its PDF stays authentic, but whoever checks its QR code is told not to pay it.
+    from sponsorship.documents.models import Document
+
+    token = db_session.get(Document, wrong.document_id).token
+    verify = BeautifulSoup(app_client().get(f"/verify/{token}").data, "html.parser")
+    assert "DIBATALKAN: Alokasi Januari tercatat terlambat" in verify.select_one(
+        "[data-testid=verify-withdrawn]").text
 
     client.post("/billing/run", data={"month": "2026-01"})
     live = db_session.scalars(select(Invoice).where(Invoice.status != "cancelled")).all()

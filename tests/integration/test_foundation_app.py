@@ -222,7 +222,10 @@ def test_the_audit_guard_reports_a_request_that_commits_without_an_audit_event(a
             db.session.add(sponsor)
             audit.record_create(sponsor, actor=staff)
             db.session.commit()
-    assert seen == [("POST", "/sponsors/new", ["sponsor"])]
+        with app.test_request_context("/sponsors/1/edit", method="POST"):  # an UPDATE statement
+            db.session.execute(db.update(Sponsor).where(Sponsor.id == sponsor.id).values(short_name="X"))
+            db.session.commit()
+    assert seen == [("POST", "/sponsors/new", ["sponsor"]), ("POST", "/sponsors/1/edit", ["sponsor"])]
 
 
 def test_reading_requests_never_write_and_skip_transactions_on_postgresql(app, app_ctx, staff):
@@ -238,6 +241,9 @@ def test_reading_requests_never_write_and_skip_transactions_on_postgresql(app, a
         db.session.add(Sponsor(name="PT Lewat GET", npwp="2" * 16, legal_form="PT"))
         with pytest.raises(RuntimeError, match="GET or HEAD request tried to write"):
             db.session.flush()
+        db.session.rollback()
+        with pytest.raises(RuntimeError, match="GET or HEAD request tried to write"):
+            db.session.execute(db.update(Sponsor).values(name="PT Diubah"))
         db.session.rollback()
     with app.test_request_context("/sponsors/new", method="POST"):
         app.preprocess_request()

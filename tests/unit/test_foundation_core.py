@@ -110,6 +110,11 @@ def test_fragment_cache_serves_a_rendering_until_its_key_moves_or_it_is_too_old(
     now[0] += 61
     assert cache.get_or_render(("v2",), render("d")) == "d"  # too old: rendered again
     assert renders == ["a", "c", "d"]
+    cache.get_or_render(("v3",), render("x"))
+    cache.get_or_render(("v4",), render("y"))
+    cache.get_or_render(("v2",), render("not used"))  # a hit: now the most recently used
+    cache.get_or_render(("v5",), render("z"))  # full (4): the least recently used (v1) goes
+    assert set(cache.items) == {("v2",), ("v3",), ("v4",), ("v5",)}
     forever = FragmentCache(max_age=None, clock=lambda: now[0])
     forever.get_or_render("k", render("e"))
     now[0] += 10_000

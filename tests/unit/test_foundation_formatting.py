@@ -51,3 +51,9 @@ def test_waktu_converts_utc_to_wib():
     assert waktu(datetime(2025, 11, 13, 7, 5, tzinfo=UTC)) == "13 November 2025 14:05 WIB"
     assert waktu(datetime(2025, 11, 13, 20, 5, tzinfo=UTC)) == "14 November 2025 03:05 WIB"
     assert waktu(datetime(2025, 11, 13, 20, 5)) == "14 November 2025 03:05 WIB"  # naive means UTC
+
+
+def test_tanggal_reads_a_naive_datetime_as_utc_like_waktu():
+    late_utc = datetime(2025, 11, 13, 20, 5)  # 14 November in Jakarta
+    assert tanggal(late_utc, locale="id") == "14 November 2025"
+    assert waktu(late_utc).startswith("14 November 2025")
