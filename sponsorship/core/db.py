@@ -67,7 +67,8 @@ class RequestSession(FlaskSession):
     A page's queries gain nothing from a transaction under READ COMMITTED (each statement sees
     what was committed when it began), but BEGIN and ROLLBACK were two of the four round trips
     of a cached page. SQLite's BEGIN costs nothing, so it keeps its transactions. A reading
-    request never writes: a flush with changes in one raises instead of committing piecemeal.
+    request never writes: a flush with changes, or an UPDATE/INSERT/DELETE statement, raises in
+    one instead of committing piecemeal.
     """
 
     def get_bind(self, *args, **kwargs):
