@@ -6,6 +6,10 @@ import threading
 import time
 import weakref
 from collections import OrderedDict
+from collections.abc import Callable
+
+from flask import render_template
+from markupsafe import Markup
 
 
 class FragmentCache:
@@ -33,6 +37,10 @@ class FragmentCache:
         for cache in list(cls.instances):
             with cache.lock:
                 cache.items.clear()
+
+    def template(self, key, name: str, context: Callable[[], dict]) -> Markup:
+        """The template `name` rendered (autoescaped) for this key; `context` runs only on a miss."""
+        return self.get_or_render(key, lambda: Markup(render_template(name, **context())))  # noqa: S704
 
     def get_or_render(self, key, render):
         now = self.clock()

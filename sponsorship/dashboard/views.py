@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user, login_required
-from markupsafe import Markup
 
 from sponsorship.audit.service import latest_event_id
 from sponsorship.auth.models import ADMIN, APPROVER, SPONSOR, STAFF, VERIFIER
@@ -26,8 +25,7 @@ def home():
         return redirect(url_for("portal.home"))
     if role in (ADMIN, STAFF):
         key = (ui_locale(), latest_event_id())
-        body = staff_home_cache.get_or_render(key, lambda: Markup(render_template(  # noqa: S704 (autoescaped)
-            "dashboard/_staff_body.html", **service.staff_home())))
+        body = staff_home_cache.template(key, "dashboard/_staff_body.html", service.staff_home)
         return render_template("dashboard/staff.html", body=body)
     if role == VERIFIER:
         return render_template("dashboard/verifier.html")

@@ -53,8 +53,7 @@ summary_cache = FragmentCache(size=8)
 def summary_html() -> Markup:
     """The approver's one-screen summary, rendered again only when its data changed."""
     key = (_ui_locale(), latest_event_id())
-    return summary_cache.get_or_render(key, lambda: Markup(render_template(  # noqa: S704 (autoescaped)
-        "uhc/_summary_body.html", s=service.summary())))
+    return summary_cache.template(key, "uhc/_summary_body.html", lambda: {"s": service.summary()})
 
 
 @bp.route("/")
@@ -64,8 +63,8 @@ def dashboard():
     # only when a figure, pledge, company or setting changed. It holds no user data or token.
     can_edit = policy.can("uhc.edit")
     key = (_ui_locale(), can_edit, latest_event_id())
-    body = dashboard_cache.get_or_render(key, lambda: Markup(render_template(  # noqa: S704 (autoescaped)
-        "uhc/_dashboard_body.html", can_edit=can_edit, **service.dashboard())))
+    body = dashboard_cache.template(key, "uhc/_dashboard_body.html",
+                                    lambda: {"can_edit": can_edit, **service.dashboard()})
     return render_template("uhc/dashboard.html", body=body)
 
 
