@@ -39,7 +39,7 @@ from sponsorship.beneficiaries.text import normalise
 from sponsorship.core.errors import DomainError
 from sponsorship.core.models import utcnow
 from sponsorship.extensions import db
-from sponsorship.regions.service import region_lookup
+from sponsorship.regions import service as regions
 
 # column -> (model field, label for the documentation page)
 COLUMNS: dict[str, tuple[str, Any]] = {
@@ -301,7 +301,7 @@ def parse_file(data: bytes, *, file_name: str, source: str, max_bytes: int) -> P
     if len(table) - 1 > MAX_ROWS:
         raise UnusableFile(_l("Berkas berisi lebih dari %(n)s baris.", n=MAX_ROWS))
     parsed = ParsedFile(source=source)
-    regions = region_lookup()
+    known_regions = regions.lookup()
     seen: dict[str, int] = {}
     identity_cols = {i for i, h in enumerate(header) if h in ("nik", "no_kk", "no_jkn")}
     width = len(header)
@@ -312,7 +312,7 @@ def parse_file(data: bytes, *, file_name: str, source: str, max_bytes: int) -> P
         raw = {header[i]: _cell(cells[i] if i < len(cells) else None, identity=i in identity_cols)
                for i in range(width) if header[i]}
         try:
-            values = _row_values(raw, regions)
+            values = _row_values(raw, known_regions)
         except RowError as exc:
             parsed.invalid.append({"line": line, "reason": exc.args[0]})
             continue
