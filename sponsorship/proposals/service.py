@@ -419,12 +419,10 @@ def other_help(proposal: AidProposal) -> dict:
 
 def premium_slot(proposal: AidProposal) -> str | None:
     """The premium slot the patient holds (registry + allocations), if those parts exist."""
-    try:
-        from sponsorship.allocations.models import HOLDING, Allocation
-        from sponsorship.beneficiaries.service import find_by_nik
-        from sponsorship.pledges.models import Pledge
-    except ImportError:
-        return None
+    from sponsorship.allocations.models import HOLDING, Allocation
+    from sponsorship.beneficiaries.service import find_by_nik
+    from sponsorship.pledges.models import Pledge
+
     resident = find_by_nik(nikcrypt.decrypt(proposal.patient_nik_enc) or "")
     if resident is None:
         return None
