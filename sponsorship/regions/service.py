@@ -6,7 +6,6 @@ The shipped data file only fills that table, through migration 0002.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable
 from pathlib import Path
 
 from flask import g, has_request_context
@@ -57,16 +56,6 @@ def get(code: str | None) -> Region | None:
     if code not in known:
         known[code] = db.session.get(Region, code)
     return known[code]
-
-
-def prefetch(codes: Iterable[str | None]) -> None:
-    """Read the regions of many codes in one query, so naming each of them afterwards is free."""
-    known = _known()
-    wanted = {c for c in codes if c and c not in known}
-    if not wanted or not has_request_context():
-        return
-    found = {r.code: r for r in db.session.scalars(db.select(Region).where(Region.code.in_(wanted)))}
-    known.update({c: found.get(c) for c in wanted})
 
 
 def kelurahan_name(code: str | None) -> str:
