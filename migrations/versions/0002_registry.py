@@ -5,14 +5,11 @@ Revises: 0001
 Create Date: 2026-11-24 14:08:29.630829
 
 """
-import csv
-from pathlib import Path
-
 from alembic import op
 import sqlalchemy as sa
 
 # The official list ships inside the package; the migration loads it so every database has it.
-REGIONS_CSV = Path(__file__).resolve().parents[2] / "sponsorship" / "regions" / "pangkalpinang_wilayah.csv"
+from sponsorship.regions.service import shipped_regions
 
 
 # revision identifiers, used by Alembic.
@@ -35,10 +32,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_region_kecamatan_code'), ['kecamatan_code'], unique=False)
     region = sa.table('region', sa.column('code', sa.String), sa.column('name', sa.String),
                       sa.column('kecamatan_code', sa.String), sa.column('kecamatan_name', sa.String))
-    with REGIONS_CSV.open(encoding='utf-8') as fh:
-        rows = [{'code': r['kode_kelurahan'], 'name': r['kelurahan'], 'kecamatan_code': r['kode_kecamatan'],
-                 'kecamatan_name': r['kecamatan']} for r in csv.DictReader(fh)]
-    op.bulk_insert(region, rows)
+    op.bulk_insert(region, shipped_regions())
 
     op.create_table('beneficiary',
     sa.Column('id', sa.Integer(), nullable=False),

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from sponsorship.beneficiaries.models import Beneficiary
 from sponsorship.extensions import db
+from sponsorship.regions.models import Region
 
 FIRST_M = ["Ahmad", "Budi", "Rudi", "Hendra", "Agus", "Joko", "Slamet", "Yusuf", "Ridwan", "Fajar", "Andi",
            "Bambang", "Herman", "Irfan", "Supriadi", "Teguh", "Wahyu", "Rizki", "Dedi", "Eko"]
@@ -28,7 +29,9 @@ HEADER = ["nik", "no_kk", "nama", "jenis_kelamin", "tanggal_lahir", "alamat", "r
 
 def generate_rows(n: int, *, seed: int = 1971,
                   regions: list[tuple[str, str]] | None = None) -> list[list[str]]:
-    """n residents with valid, unique NIKs (issued in a 19.71 kecamatan) and consistent birth data."""
+    """n residents with valid, unique NIKs (issued in a 19.71 kecamatan) and consistent birth data.
+
+    `regions` is (code, name) pairs; without them, the shipped list (no database needed)."""
     from sponsorship.regions.service import shipped_regions
 
     rng = random.Random(seed)  # noqa: S311 - reproducible demo data, not secrets
@@ -80,7 +83,10 @@ def seed(context: dict) -> dict:
     staff = context.get("staff")
     count = db.session.scalar(select(func.count()).select_from(Beneficiary))
     if count < 2000:
-        rows = generate_rows(2000, seed=1971)
+        # The city's kelurahan as the region table names them (the NIKs are issued in 19.71).
+        regions = [(r.code, r.name) for r in db.session.scalars(
+            select(Region).where(Region.code.like("19.71.%")).order_by(Region.code))]
+        rows = generate_rows(2000, seed=1971, regions=regions)
         import_file(actor=staff, data=to_csv(rows), file_name="dukcapil-2026-01.csv", source="dukcapil")
         # Dinas Sosial's list covers 600 of them; a few dozen spell a name or a kelurahan differently.
         rng = random.Random(2026)  # noqa: S311 - reproducible demo data

@@ -5,11 +5,11 @@ chunks, and writes go to the database as executemany batches, never one ORM obje
 """
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -36,41 +36,14 @@ from sponsorship.beneficiaries.nik import (
     mask,
 )
 from sponsorship.beneficiaries.text import normalise
+from sponsorship.core.csvtext import csv_reader
 from sponsorship.core.errors import DomainError
 from sponsorship.core.models import utcnow
 from sponsorship.extensions import db
-from sponsorship.regions.service import region_lookup
+from sponsorship.regions import service as regions
 
-# column -> (model field, label for the documentation page)
-COLUMNS: dict[str, tuple[str, Any]] = {
-    "nik": ("nik", _l("NIK, 16 digit (wajib; format sel sebagai teks)")),
-    "no_kk": ("kk_number", _l("Nomor Kartu Keluarga, 16 digit")),
-    "nama": ("name", _l("Nama lengkap (wajib)")),
-    "jenis_kelamin": ("sex", _l("L atau P")),
-    "tanggal_lahir": ("birth_date", _l("TTTT-BB-HH atau HH-BB-TTTT")),
-    "alamat": ("address", _l("Alamat")),
-    "rt": ("rt", _l("RT, angka")),
-    "rw": ("rw", _l("RW, angka")),
-    "kelurahan": ("region_code", _l("Nama kelurahan atau kode Kemendagri, mis. 19.71.01.1004 (wajib)")),
-    "no_hp": ("phone", _l("Nomor HP")),
-    "no_jkn": ("jkn_number", _l("Nomor kartu JKN, 13 digit")),
-    "segmen_jkn": ("jkn_segment", _l("PBI_APBN, PBI_APBD, PBPU, BP, PPU atau BELUM")),
-    "status_jkn": ("jkn_status", _l("AKTIF atau NONAKTIF")),
-    "tunggakan_bulan": ("arrears_months", _l("Jumlah bulan tunggakan iuran, 0-120")),
-    "desil": ("welfare_decile", _l("Desil kesejahteraan 1-10 (1 = paling miskin)")),
-}
-# Agency lists may also say whether a resident died or moved; the manual form has exactly COLUMNS.
-AGENCY_COLUMNS: dict[str, tuple[str, Any]] = {
-    "meninggal": ("deceased", _l("YA jika meninggal dunia")),
-    "pindah": ("moved_away", _l("YA jika pindah domisili ke luar kota")),
-}
-REQUIRED = ("nik", "nama", "kelurahan")
 MAX_ROWS = 300_000
 CHUNK = 900  # below SQLite's bound-parameter limit
-
-
-def columns_for(source: str) -> dict[str, tuple[str, Any]]:
-    return COLUMNS if source == "manual" else {**COLUMNS, **AGENCY_COLUMNS}
 
 
 class UnusableFile(DomainError):
@@ -107,7 +80,7 @@ def sha256_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _read_rows(data: bytes, file_name: str, max_bytes: int) -> list[list[Any]]:
+def _read_rows(data: bytes, max_bytes: int) -> list[list[Any]]:
     if not data:
         raise UnusableFile(_l("Berkas kosong."))
     if len(data) > max_bytes:
@@ -120,9 +93,7 @@ def _read_rows(data: bytes, file_name: str, max_bytes: int) -> list[list[Any]]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise UnusableFile(_l("Berkas CSV harus berenkode UTF-8.")) from None
-    first = text.split("\n", 1)[0]
-    delimiter = ";" if first.count(";") > first.count(",") else ","
-    return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    return list(csv_reader(text))
 
 
 def _read_xlsx(data: bytes) -> list[list[Any]]:
@@ -185,91 +156,189 @@ class RowError(Exception):
     pass
 
 
-def _row_values(raw: dict[str, str], regions: dict[str, str]) -> dict[str, Any]:
-    """Validate one row; raise RowError(reason) on the first problem."""
-    out: dict[str, Any] = {}
+@dataclass(frozen=True)
+class RowContext:
+    """What a column's parser may need besides the cell: how lists write each kelurahan."""
+
+    regions: dict[str, str]  # any accepted spelling -> code (regions.service.lookup)
+
+
+def _nik(text: str, _context: RowContext) -> str:
+    try:
+        return clean_nik(text)
+    except NikError as exc:
+        raise RowError(exc.reason) from None
+
+
+def _kk(text: str, _context: RowContext) -> str | None:
+    try:
+        return clean_kk(text)
+    except NikError as exc:
+        raise RowError(exc.reason) from None
+
+
+def _name(text: str, _context: RowContext) -> str:
+    if len(text) > 200:
+        raise RowError(_l("Nama terlalu panjang."))
+    return SPACES.sub(" ", text)
+
+
+SEXES_WRITTEN = {"l": "L", "laki-laki": "L", "p": "P", "perempuan": "P", "": None}
+
+
+def _sex(text: str, _context: RowContext) -> str | None:
+    if text.lower() not in SEXES_WRITTEN:
+        raise RowError(_l("Jenis kelamin harus L atau P."))
+    return SEXES_WRITTEN[text.lower()]
+
+
+def _birth_date(text: str, _context: RowContext) -> date | None:
+    if not text:
+        return None
+    try:
+        return _parse_date(text)
+    except ValueError:
+        raise RowError(_l("Tanggal lahir \"%(v)s\" tidak valid (TTTT-BB-HH atau HH-BB-TTTT).",
+                          v=text)) from None
+
+
+def _optional_text(text: str, _context: RowContext) -> str | None:
+    return text or None
+
+
+def _neighbourhood(label: str):
+    """RT or RW: up to three digits, stored zero-padded."""
+    def parse(text: str, _context: RowContext) -> str | None:
+        if text and not (text.isdigit() and len(text) <= 3):
+            raise RowError(_l("%(c)s harus angka (paling banyak 3 digit).", c=label))
+        return text.zfill(3) if text else None
+    return parse
+
+
+def _kelurahan(text: str, context: RowContext) -> str:
+    code = context.regions.get(text) or context.regions.get(normalise(text))
+    if code is None:
+        raise RowError(_l("Kelurahan \"%(v)s\" tidak dikenal.", v=text))
+    return code
+
+
+def _phone(text: str, _context: RowContext) -> str | None:
+    phone = PHONE_NOISE.sub("", text)
+    if phone and not PHONE.fullmatch(phone):
+        raise RowError(_l("Nomor HP tidak valid."))
+    return phone or None
+
+
+def _jkn_number(text: str, _context: RowContext) -> str | None:
+    if text and SCIENTIFIC.match(text):
+        raise RowError(_l("No. JKN ditulis Excel dalam notasi ilmiah (%(v)s); "
+                          "format kolom sebagai teks.", v=text))
+    if text and not JKN_NUMBER.fullmatch(text):
+        raise RowError(_l("No. JKN harus 13 digit angka."))
+    return text or None
+
+
+def _segment(text: str, _context: RowContext) -> str | None:
+    seg = text.upper().replace(" ", "_") or None
+    if seg is not None and seg not in SEGMENTS:
+        raise RowError(_l("Segmen JKN \"%(v)s\" tidak dikenal.", v=text))
+    return seg
+
+
+def _jkn_status(text: str, _context: RowContext) -> str | None:
+    st = text.upper().replace("-", "").replace(" ", "") or None
+    if st is not None and st not in JKN_STATUSES:
+        raise RowError(_l("Status JKN harus AKTIF atau NONAKTIF."))
+    return st
+
+
+def _arrears(text: str, _context: RowContext) -> int:
+    if text and not (text.isdigit() and int(text) <= 120):
+        raise RowError(_l("Tunggakan harus angka bulan 0-120."))
+    return int(text) if text else 0
+
+
+def _decile(text: str, _context: RowContext) -> int | None:
+    if text and not (text.isdigit() and 1 <= int(text) <= 10):
+        raise RowError(_l("Desil harus angka 1-10."))
+    return int(text) if text else None
+
+
+def _yes_no(column: str):
+    def parse(text: str, _context: RowContext) -> bool:
+        flag = text.lower()
+        if flag not in YES | NO:
+            raise RowError(_l("Kolom %(c)s harus YA atau TIDAK.", c=column))
+        return flag in YES
+    return parse
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of an import file: its header (and other spellings of it), the field it fills,
+    how its cell is read, and what the documentation page says about it."""
+
+    name: str
+    field: str
+    parse: Callable[[str, RowContext], Any]
+    label: Any
+    aliases: tuple[str, ...] = ()  # other headers meaning this column, normalised (lower case, "_")
+    required: bool = False
+    identity: bool = False  # an identity number: Excel turns it into 1.97101E+15 when it is a number
+    agency_only: bool = False  # only the agencies' lists, not the manual form
+
+
+# Every column an import file may have, in the template's order. Adding a column is one line here
+# (and the field on Beneficiary).
+COLUMN_TABLE: tuple[Column, ...] = (
+    Column("nik", "nik", _nik, _l("NIK, 16 digit (wajib; format sel sebagai teks)"),
+           required=True, identity=True),
+    Column("no_kk", "kk_number", _kk, _l("Nomor Kartu Keluarga, 16 digit"), identity=True),
+    Column("nama", "name", _name, _l("Nama lengkap (wajib)"), required=True),
+    Column("jenis_kelamin", "sex", _sex, _l("L atau P")),
+    Column("tanggal_lahir", "birth_date", _birth_date, _l("TTTT-BB-HH atau HH-BB-TTTT")),
+    Column("alamat", "address", _optional_text, _l("Alamat")),
+    Column("rt", "rt", _neighbourhood("RT"), _l("RT, angka")),
+    Column("rw", "rw", _neighbourhood("RW"), _l("RW, angka")),
+    Column("kelurahan", "region_code", _kelurahan,
+           _l("Nama kelurahan atau kode Kemendagri, mis. 19.71.01.1004 (wajib)"), required=True),
+    Column("no_hp", "phone", _phone, _l("Nomor HP")),
+    Column("no_jkn", "jkn_number", _jkn_number, _l("Nomor kartu JKN, 13 digit"), identity=True),
+    Column("segmen_jkn", "jkn_segment", _segment, _l("PBI_APBN, PBI_APBD, PBPU, BP, PPU atau BELUM")),
+    Column("status_jkn", "jkn_status", _jkn_status, _l("AKTIF atau NONAKTIF")),
+    Column("tunggakan_bulan", "arrears_months", _arrears, _l("Jumlah bulan tunggakan iuran, 0-120")),
+    Column("desil", "welfare_decile", _decile, _l("Desil kesejahteraan 1-10 (1 = paling miskin)")),
+    Column("meninggal", "deceased", _yes_no("meninggal"), _l("YA jika meninggal dunia"), agency_only=True),
+    Column("pindah", "moved_away", _yes_no("pindah"), _l("YA jika pindah domisili ke luar kota"),
+           agency_only=True),
+)
+ALL_COLUMNS: dict[str, Column] = {c.name: c for c in COLUMN_TABLE}
+COLUMNS: dict[str, Column] = {c.name: c for c in COLUMN_TABLE if not c.agency_only}
+# Agency lists may also say whether a resident died or moved; the manual form has exactly COLUMNS.
+AGENCY_COLUMNS: dict[str, Column] = {c.name: c for c in COLUMN_TABLE if c.agency_only}
+REQUIRED = tuple(c.name for c in COLUMN_TABLE if c.required)
+
+
+def columns_for(source: str) -> dict[str, Column]:
+    return COLUMNS if source == "manual" else ALL_COLUMNS
+
+
+def _headers_for(source: str) -> dict[str, str]:
+    """Every header a file from this source may use, mapped to its column's name."""
+    return {spelling: c.name for c in columns_for(source).values() for spelling in (c.name, *c.aliases)}
+
+
+def _row_values(raw: dict[str, str], context: RowContext) -> dict[str, Any]:
+    """Validate one row (keys are column names); raise RowError(reason) on the first problem."""
     for col in REQUIRED:
         if not raw.get(col, "").strip():
             raise RowError(_l("Kolom wajib \"%(c)s\" kosong.", c=col))
-    try:
-        nik = clean_nik(raw["nik"])
-    except NikError as exc:
-        raise RowError(exc.reason) from None
-    out["nik"] = nik
+    out: dict[str, Any] = {"nik": ALL_COLUMNS["nik"].parse(raw["nik"].strip(), context)}
     for col, text in raw.items():
-        text = text.strip()
-        if col == "nik":
-            continue
-        if col == "nama":
-            if len(text) > 200:
-                raise RowError(_l("Nama terlalu panjang."))
-            out["name"] = SPACES.sub(" ", text)
-        elif col == "no_kk":
-            try:
-                out["kk_number"] = clean_kk(text)
-            except NikError as exc:
-                raise RowError(exc.reason) from None
-        elif col == "jenis_kelamin":
-            sex = {"l": "L", "laki-laki": "L", "p": "P", "perempuan": "P", "": None}.get(text.lower(), "?")
-            if sex == "?":
-                raise RowError(_l("Jenis kelamin harus L atau P."))
-            out["sex"] = sex
-        elif col == "tanggal_lahir":
-            if text:
-                try:
-                    out["birth_date"] = _parse_date(text)
-                except ValueError:
-                    raise RowError(_l("Tanggal lahir \"%(v)s\" tidak valid (TTTT-BB-HH atau HH-BB-TTTT).",
-                                      v=text)) from None
-            else:
-                out["birth_date"] = None
-        elif col == "kelurahan":
-            code = regions.get(text) or regions.get(normalise(text))
-            if code is None:
-                raise RowError(_l("Kelurahan \"%(v)s\" tidak dikenal.", v=text))
-            out["region_code"] = code
-        elif col in ("rt", "rw"):
-            if text and not (text.isdigit() and len(text) <= 3):
-                raise RowError(_l("%(c)s harus angka (paling banyak 3 digit).", c=col.upper()))
-            out[col] = text.zfill(3) if text else None
-        elif col == "alamat":
-            out["address"] = text or None
-        elif col == "no_hp":
-            phone = PHONE_NOISE.sub("", text)
-            if phone and not PHONE.fullmatch(phone):
-                raise RowError(_l("Nomor HP tidak valid."))
-            out["phone"] = phone or None
-        elif col == "no_jkn":
-            if text and SCIENTIFIC.match(text):
-                raise RowError(_l("No. JKN ditulis Excel dalam notasi ilmiah (%(v)s); "
-                                  "format kolom sebagai teks.", v=text))
-            if text and not JKN_NUMBER.fullmatch(text):
-                raise RowError(_l("No. JKN harus 13 digit angka."))
-            out["jkn_number"] = text or None
-        elif col == "segmen_jkn":
-            seg = text.upper().replace(" ", "_") or None
-            if seg is not None and seg not in SEGMENTS:
-                raise RowError(_l("Segmen JKN \"%(v)s\" tidak dikenal.", v=text))
-            out["jkn_segment"] = seg
-        elif col == "status_jkn":
-            st = text.upper().replace("-", "").replace(" ", "") or None
-            if st is not None and st not in JKN_STATUSES:
-                raise RowError(_l("Status JKN harus AKTIF atau NONAKTIF."))
-            out["jkn_status"] = st
-        elif col == "tunggakan_bulan":
-            if text and not (text.isdigit() and int(text) <= 120):
-                raise RowError(_l("Tunggakan harus angka bulan 0-120."))
-            out["arrears_months"] = int(text) if text else 0
-        elif col == "desil":
-            if text and not (text.isdigit() and 1 <= int(text) <= 10):
-                raise RowError(_l("Desil harus angka 1-10."))
-            out["welfare_decile"] = int(text) if text else None
-        elif col in ("meninggal", "pindah"):
-            flag = text.lower()
-            if flag not in YES | NO:
-                raise RowError(_l("Kolom %(c)s harus YA atau TIDAK.", c=col))
-            out["deceased" if col == "meninggal" else "moved_away"] = flag in YES
-    out["nik_mismatch"] = not agrees_with_nik(nik, out.get("sex"), out.get("birth_date"))
+        if col != "nik":
+            column = ALL_COLUMNS[col]
+            out[column.field] = column.parse(text.strip(), context)
+    out["nik_mismatch"] = not agrees_with_nik(out["nik"], out.get("sex"), out.get("birth_date"))
     return out
 
 
@@ -277,14 +346,15 @@ def parse_file(data: bytes, *, file_name: str, source: str, max_bytes: int) -> P
     """Refuse an unusable file (UnusableFile) or return every valid row and every invalid one."""
     if source not in SOURCES:
         raise UnusableFile(_l("Sumber data tidak dikenal."))
-    table = _read_rows(data, file_name, max_bytes)
+    table = _read_rows(data, max_bytes)
     while table and not any(_cell(c) for c in table[-1]):
         table.pop()
     if not table:
         raise UnusableFile(_l("Berkas kosong."))
-    header = [normalise(_cell(h)).replace(" ", "_") for h in table[0]]
-    allowed = columns_for(source)
-    unknown = [h for h in header if h and h not in allowed]
+    written = [normalise(_cell(h)).replace(" ", "_") for h in table[0]]
+    known = _headers_for(source)
+    header = [known.get(h, h) for h in written]  # each column by its name, whatever the file calls it
+    unknown = [h for h in written if h and h not in known]
     missing = [c for c in REQUIRED if c not in header]
     if unknown or missing or len(set(h for h in header if h)) != len([h for h in header if h]):
         parts = []
@@ -301,9 +371,9 @@ def parse_file(data: bytes, *, file_name: str, source: str, max_bytes: int) -> P
     if len(table) - 1 > MAX_ROWS:
         raise UnusableFile(_l("Berkas berisi lebih dari %(n)s baris.", n=MAX_ROWS))
     parsed = ParsedFile(source=source)
-    regions = region_lookup()
+    context = RowContext(regions=regions.lookup())
     seen: dict[str, int] = {}
-    identity_cols = {i for i, h in enumerate(header) if h in ("nik", "no_kk", "no_jkn")}
+    identity_cols = {i for i, h in enumerate(header) if h and ALL_COLUMNS[h].identity}
     width = len(header)
     for line, cells in enumerate(table[1:], start=2):
         if not any(c not in (None, "") for c in cells):
@@ -312,7 +382,7 @@ def parse_file(data: bytes, *, file_name: str, source: str, max_bytes: int) -> P
         raw = {header[i]: _cell(cells[i] if i < len(cells) else None, identity=i in identity_cols)
                for i in range(width) if header[i]}
         try:
-            values = _row_values(raw, regions)
+            values = _row_values(raw, context)
         except RowError as exc:
             parsed.invalid.append({"line": line, "reason": exc.args[0]})
             continue
@@ -332,7 +402,7 @@ def _plain(value: Any) -> Any:
     return value.isoformat() if isinstance(value, date) else value
 
 
-FIELD_NAMES = [f for f, _ in COLUMNS.values() if f != "nik"] + ["deceased", "moved_away"]
+FIELD_NAMES = [c.field for c in COLUMN_TABLE if c.field != "nik"]
 
 
 def plan_import(parsed: ParsedFile, *, today: date | None = None) -> Plan:

@@ -206,11 +206,10 @@ PRIORITY_SETTING = "allocation_priority"
 
 
 def priority_keys() -> list[str]:
-    from sponsorship.settings.models import Setting
+    from sponsorship.settings.service import stored_setting
 
-    row = db.session.get(Setting, PRIORITY_SETTING)
-    keys = [k for k in (row.value if row and isinstance(row.value, list) else DEFAULT_PRIORITY)
-            if k in PRIORITY_KEYS]
+    stored = stored_setting(PRIORITY_SETTING)
+    keys = [k for k in (stored if isinstance(stored, list) else DEFAULT_PRIORITY) if k in PRIORITY_KEYS]
     return keys or list(DEFAULT_PRIORITY)
 
 
@@ -221,7 +220,7 @@ def priority_order() -> list:
 def set_priority(*, actor, keys: list[str]) -> list[str]:
     """Admins order the priority keys (each at most once); audited like every setting."""
     from sponsorship.auth.models import ADMIN
-    from sponsorship.settings.models import Setting
+    from sponsorship.settings.service import set_setting
 
     if getattr(actor, "role", None) != ADMIN:
         raise PermissionDenied(_l("Hanya administrator yang dapat mengubah pengaturan."))
@@ -230,11 +229,7 @@ def set_priority(*, actor, keys: list[str]) -> list[str]:
         raise DomainError(_l("Pilih minimal satu urutan prioritas."), field="priority")
     old = priority_keys()
     if chosen != old:
-        row = db.session.get(Setting, PRIORITY_SETTING) or Setting(key=PRIORITY_SETTING)
-        row.value = chosen
-        db.session.add(row)
-        audit.record(actor=actor, action="update", object_type="setting", object_id=None,
-                     changes={PRIORITY_SETTING: [old, chosen]})
+        set_setting(PRIORITY_SETTING, chosen, actor=actor, default=DEFAULT_PRIORITY)
     return chosen
 
 

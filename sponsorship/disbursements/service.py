@@ -13,7 +13,7 @@ from sponsorship.extensions import db
 from sponsorship.pledges.models import ACTIVE, AID_FUND, Pledge
 from sponsorship.proposals import service as proposals
 from sponsorship.proposals.models import AidProposal, CostLine
-from sponsorship.proposals.wilayah import kecamatan_name
+from sponsorship.regions.models import Region
 
 
 def active_funds() -> list[Pledge]:
@@ -102,9 +102,10 @@ def attach_receipt(proposal: AidProposal, payout: Disbursement, *, actor, file_s
 def fund_report(pledge: Pledge) -> list[dict]:
     """Payouts from one fund for its sponsor: date, category, kecamatan, amount. No names, no NIK."""
     rows = db.session.execute(
-        db.select(Disbursement.id, Disbursement.paid_on, Disbursement.amount, AidProposal.kelurahan_code,
+        db.select(Disbursement.id, Disbursement.paid_on, Disbursement.amount, Region.kecamatan_name,
                   AidProposal.id.label("proposal_id"))
         .join(AidProposal, AidProposal.id == Disbursement.proposal_id)
+        .join(Region, Region.code == AidProposal.kelurahan_code)
         .where(Disbursement.pledge_id == pledge.id)
         .order_by(Disbursement.paid_on.desc(), Disbursement.id.desc())
     ).all()
@@ -115,7 +116,7 @@ def fund_report(pledge: Pledge) -> list[dict]:
                 db.select(CostLine.proposal_id, CostLine.category).where(CostLine.proposal_id.in_(ids))
                 .group_by(CostLine.proposal_id, CostLine.category)):
             cats.setdefault(pid, []).append(cat)
-    return [{"paid_on": r.paid_on, "amount": r.amount, "kecamatan": kecamatan_name(r.kelurahan_code),
+    return [{"paid_on": r.paid_on, "amount": r.amount, "kecamatan": r.kecamatan_name,
              "categories": sorted(cats.get(r.proposal_id, []))} for r in rows]
 
 

@@ -81,7 +81,6 @@ def issue_approval_letter(minutes, *, actor) -> Document:
 
 def verification_context(proposal) -> dict[str, Any]:
     from sponsorship.proposals.models import CHECKLIST, COST_CATEGORIES, RECOMMENDATIONS
-    from sponsorship.proposals.wilayah import kecamatan_name, kelurahan_name
 
     v = proposal.verification
     return {
@@ -90,8 +89,8 @@ def verification_context(proposal) -> dict[str, Any]:
         "patient_name": proposal.patient_name,
         "nik_masked": f"************{proposal.nik_last4}",
         "address": proposal.address,
-        "kelurahan": kelurahan_name(proposal.kelurahan_code),
-        "kecamatan": kecamatan_name(proposal.kelurahan_code),
+        "kelurahan": proposal.kelurahan.name,
+        "kecamatan": proposal.kelurahan.kecamatan_name,
         "referral": f"{proposal.referral_origin} → {proposal.referral_destination}, {proposal.referral_city}",
         "referral_letter": f"{proposal.referral_letter_no}, {tanggal_resmi(proposal.referral_letter_date)}",
         "lines": [{"category": str(COST_CATEGORIES.get(c.category, c.category)), "description": c.description,

@@ -57,6 +57,7 @@ def impact_context(sponsor, start: date, end: date) -> dict[str, Any]:
     from sponsorship.beneficiaries.models import Beneficiary
     from sponsorship.disbursements.models import Disbursement
     from sponsorship.proposals.models import COST_CATEGORIES
+    from sponsorship.regions.models import Region
 
     pledges = db.session.scalars(
         db.select(Pledge).where(Pledge.sponsor_id == sponsor.id, Pledge.status.not_in([DRAFT, CANCELLED]))
@@ -64,19 +65,17 @@ def impact_context(sponsor, start: date, end: date) -> dict[str, Any]:
     ids = [p.id for p in pledges] or [-1]
     rows = db.session.execute(
         db.select(Allocation.beneficiary_id, Allocation.start_month, Allocation.end_month,
-                  Allocation.pledge_id, Beneficiary.region_code)
+                  Allocation.pledge_id, Region.kecamatan_name)
         .join(Beneficiary, Beneficiary.id == Allocation.beneficiary_id)
+        .outerjoin(Region, Region.code == Beneficiary.region_code)
         .where(Allocation.pledge_id.in_(ids), Allocation.status != RESERVED)).all()
     monthly = {p.id: p.monthly_amount or 0 for p in pledges}
     people, by_kecamatan, pm_total, due = set(), Counter(), 0, 0
-    from sponsorship.regions.models import Region
-
-    names = dict(db.session.execute(db.select(Region.code, Region.kecamatan_name)).all())
     for r in rows:
         pm = person_months(r.start_month, r.end_month, start, end)
         if pm:
             people.add(r.beneficiary_id)
-            by_kecamatan[names.get(r.region_code, "–")] += 1
+            by_kecamatan[r.kecamatan_name or "–"] += 1
             pm_total += pm
             due += pm * monthly[r.pledge_id]
     payouts = db.session.scalars(

@@ -31,7 +31,6 @@ from sponsorship.minutes.models import (
 from sponsorship.proposals import service as proposals
 from sponsorship.proposals.models import IN_MINUTES, VERIFIED_ELIGIBLE, AidProposal
 from sponsorship.proposals.models import RETURNED as P_RETURNED
-from sponsorship.proposals.wilayah import kecamatan_name, kelurahan_name
 from sponsorship.settings.service import get_setting
 
 OFFICE = frozenset({ADMIN, STAFF})
@@ -259,8 +258,8 @@ def minutes_document_context(minutes: Minutes) -> dict:
         "items": [{
             "code": i.proposal.code,
             "patient_name": i.proposal.patient_name,
-            "kelurahan": kelurahan_name(i.proposal.kelurahan_code),
-            "kecamatan": kecamatan_name(i.proposal.kelurahan_code),
+            "kelurahan": i.proposal.kelurahan.name,
+            "kecamatan": i.proposal.kelurahan.kecamatan_name,
             "destination": f"{i.proposal.referral_destination}, {i.proposal.referral_city}",
             "requested": i.proposal.total_requested,
             "recommended": i.proposal.recommended_amount,

@@ -21,7 +21,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from sponsorship.core.forms import RupiahField
 from sponsorship.proposals.models import CHECKLIST, COST_CATEGORIES, RECOMMENDATIONS
-from sponsorship.proposals.wilayah import kelurahan_choices
+from sponsorship.regions import service as regions
 
 ACCEPT_DOCS = "application/pdf,image/jpeg,image/png"
 
@@ -47,8 +47,7 @@ class ProposalForm(FlaskForm):
     phone = StringField(_l("Nomor telepon"), validators=[DataRequired(), Length(max=30)],
                         render_kw={"inputmode": "tel"})
     address = StringField(_l("Alamat"), validators=[DataRequired(), Length(max=300)])
-    kelurahan_code = SelectField(_l("Kelurahan"), choices=[("", "–"), *kelurahan_choices()],
-                                 validators=[DataRequired()])
+    kelurahan_code = SelectField(_l("Kelurahan"), choices=[], validators=[DataRequired()])
     referral_origin = StringField(_l("Faskes asal"), validators=[DataRequired(), Length(max=150)])
     referral_destination = StringField(_l("Rumah sakit tujuan"), validators=[DataRequired(), Length(max=150)])
     referral_city = StringField(_l("Kota tujuan"), validators=[DataRequired(), Length(max=80)])
@@ -59,6 +58,10 @@ class ProposalForm(FlaskForm):
     ktp = FileField(_l("KTP"), render_kw={"accept": ACCEPT_DOCS})
     kk = FileField(_l("Kartu Keluarga"), render_kw={"accept": ACCEPT_DOCS})
     statement_of_need = FileField(_l("Surat keterangan tidak mampu"), render_kw={"accept": ACCEPT_DOCS})
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kelurahan_code.choices = [("", "–"), *regions.choices()]
 
 
 ATTACHMENT_FIELDS = ("referral_letter", "ktp", "kk", "statement_of_need")

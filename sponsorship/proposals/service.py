@@ -41,7 +41,7 @@ from sponsorship.proposals.models import (
     FieldVerification,
     ProposalStep,
 )
-from sponsorship.proposals.wilayah import kelurahan_rows
+from sponsorship.regions import service as regions
 from sponsorship.settings.service import get_setting
 
 OFFICE = frozenset({ADMIN, STAFF})
@@ -173,7 +173,7 @@ def create_proposal(*, actor, data: dict, lines: list[dict], files: dict | None 
     nik = nikcrypt.clean_nik(data.get("patient_nik"))
     kk = nikcrypt.clean_kk(data.get("patient_kk"))
     kelurahan = data.get("kelurahan_code")
-    if kelurahan not in {r[0] for r in kelurahan_rows()}:
+    if regions.get(kelurahan) is None:
         raise DomainError(_l("Pilih kelurahan."), field="kelurahan_code")
     letter_date = data.get("referral_letter_date")
     if not isinstance(letter_date, date):
@@ -419,12 +419,10 @@ def other_help(proposal: AidProposal) -> dict:
 
 def premium_slot(proposal: AidProposal) -> str | None:
     """The premium slot the patient holds (registry + allocations), if those parts exist."""
-    try:
-        from sponsorship.allocations.models import HOLDING, Allocation
-        from sponsorship.beneficiaries.service import find_by_nik
-        from sponsorship.pledges.models import Pledge
-    except ImportError:
-        return None
+    from sponsorship.allocations.models import HOLDING, Allocation
+    from sponsorship.beneficiaries.service import find_by_nik
+    from sponsorship.pledges.models import Pledge
+
     resident = find_by_nik(nikcrypt.decrypt(proposal.patient_nik_enc) or "")
     if resident is None:
         return None
@@ -481,7 +479,6 @@ def verification_document_context(proposal: AidProposal) -> dict:
     The NIK appears masked; no diagnosis is stored, so none can leak into the sheet.
     """
     from sponsorship.core.formatting import mask_nik
-    from sponsorship.proposals.wilayah import kecamatan_name, kelurahan_name
 
     v = proposal.verification
     return {
@@ -492,8 +489,8 @@ def verification_document_context(proposal: AidProposal) -> dict:
         "applicant_name": proposal.applicant_name,
         "applicant_relation": proposal.applicant_relation,
         "address": proposal.address,
-        "kelurahan": kelurahan_name(proposal.kelurahan_code),
-        "kecamatan": kecamatan_name(proposal.kelurahan_code),
+        "kelurahan": proposal.kelurahan.name,
+        "kecamatan": proposal.kelurahan.kecamatan_name,
         "referral": {"origin": proposal.referral_origin, "destination": proposal.referral_destination,
                      "city": proposal.referral_city, "letter_no": proposal.referral_letter_no,
                      "letter_date": proposal.referral_letter_date},

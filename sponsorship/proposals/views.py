@@ -34,7 +34,7 @@ from sponsorship.proposals.models import (
     AidProposal,
     Attachment,
 )
-from sponsorship.proposals.wilayah import kecamatan_name, kelurahan_name
+from sponsorship.regions.service import kecamatan_name, kelurahan_name
 
 bp = Blueprint("proposals", __name__, url_prefix="/proposals")
 

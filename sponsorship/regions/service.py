@@ -1,19 +1,26 @@
-"""Looking up a kelurahan by its code or its (current or shipped) name."""
+"""The one way to read kelurahan: list them, name one and its kecamatan, find one by code or name.
+
+The region table is the source at run time (names may be corrected there; the code is the key).
+The shipped data file only fills that table, through migration 0002.
+"""
 from __future__ import annotations
 
 import csv
 from pathlib import Path
 
+from flask import g, has_request_context
+
 from sponsorship.beneficiaries.text import normalise
 from sponsorship.extensions import db
 from sponsorship.regions.models import Region
 
-DATA_FILE = Path(__file__).with_name("pangkalpinang_wilayah.csv")
+DATA_FILE = Path(__file__).with_name("data") / "pangkalpinang_wilayah.csv"
+NO_NAME = "–"
 
 
 def shipped_regions() -> list[dict]:
-    """The official list shipped with the app (also read by migration 0002)."""
-    with DATA_FILE.open(encoding="utf-8") as fh:
+    """The official list shipped with the app, as region rows (read by migration 0002)."""
+    with DATA_FILE.open(newline="", encoding="utf-8") as fh:
         return [
             {"code": r["kode_kelurahan"], "name": r["kelurahan"],
              "kecamatan_code": r["kode_kecamatan"], "kecamatan_name": r["kecamatan"]}
@@ -22,17 +29,67 @@ def shipped_regions() -> list[dict]:
 
 
 def all_regions() -> list[Region]:
+    """Every kelurahan, by kecamatan and name (filters, the import documentation)."""
     return list(db.session.scalars(db.select(Region).order_by(Region.kecamatan_name, Region.name)))
 
 
-def region_lookup() -> dict[str, str]:
-    """Map a code, "1004"-less code forms and normalised names (current and shipped) to the code."""
+def choices() -> list[tuple[str, str]]:
+    """(code, "Kelurahan (Kecamatan)") for a select field."""
+    return [(r.code, f"{r.name} ({r.kecamatan_name})") for r in all_regions()]
+
+
+def _known() -> dict[str, Region | None]:
+    """Regions already read in this request, by code (outside a request: nothing is kept)."""
+    if not has_request_context():
+        return {}
+    known = g.get("regions_by_code")
+    if known is None:
+        known = g.regions_by_code = {}
+    return known
+
+
+def get(code: str | None) -> Region | None:
+    """The kelurahan of a code, read at most once per request."""
+    if not code:
+        return None
+    known = _known()
+    if code not in known:
+        known[code] = db.session.get(Region, code)
+    return known[code]
+
+
+def kelurahan_name(code: str | None) -> str:
+    region = get(code)
+    return region.name if region is not None else (code or NO_NAME)
+
+
+def kecamatan_name(code: str | None) -> str:
+    region = get(code)
+    return region.kecamatan_name if region is not None else NO_NAME
+
+
+def lookup() -> dict[str, str]:
+    """Every way a list may write a kelurahan, mapped to its code: the code with or without dots,
+    the name as spelled in the table, and the name normalised (case, accents, spaces)."""
     out: dict[str, str] = {}
-    for row in shipped_regions():
-        out[normalise(row["name"])] = row["code"]
     for code, name in db.session.execute(db.select(Region.code, Region.name)):
         out[code] = code
         out[code.replace(".", "")] = code
         out[normalise(name)] = code
-        out[name] = code  # the exact spelling, found without normalising
+        out[name] = code
     return out
+
+
+def find(text: str | None) -> Region | None:
+    """The kelurahan a person means by a code (with or without dots) or a name (any case).
+    A name that several kelurahan share finds none: only the code can tell them apart."""
+    text = " ".join((text or "").split())
+    if not text:
+        return None
+    if text.replace(".", "").isdigit():
+        digits = text.replace(".", "")
+        dotted = ".".join((digits[:2], digits[2:4], digits[4:6], digits[6:])) if len(digits) == 10 else text
+        return get(dotted)
+    found = db.session.scalars(
+        db.select(Region).where(db.func.lower(Region.name) == text.lower()).limit(2)).all()
+    return found[0] if len(found) == 1 else None

@@ -89,18 +89,35 @@ def all_settings() -> dict[str, Any]:
     return {key: stored.get(key, default) for key, default in DEFAULTS.items()}
 
 
+def stored_setting(key: str, default: Any = None) -> Any:
+    """A setting another part keeps for itself (not in DEFAULTS), or `default` while unset."""
+    row = db.session.get(Setting, key)
+    return row.value if row is not None else default
+
+
+def set_setting(key: str, value: Any, *, actor, default: Any = None) -> bool:
+    """Store one setting and audit the change in the same transaction; False (and nothing
+    written) when it already has that value. An unset key counts as its DEFAULTS value, or as
+    `default` for a key of another part. The caller decides who may change it."""
+    row = db.session.get(Setting, key)
+    old = row.value if row is not None else DEFAULTS.get(key, default)
+    if old == value:
+        return False
+    if row is None:
+        row = Setting(key=key)
+        db.session.add(row)
+    row.value = value
+    audit.record(actor=actor, action="update", object_type="setting", object_id=None,
+                 changes={key: [old, value]})
+    return True
+
+
 def update_settings(*, actor, values: dict[str, Any]) -> None:
     for key, value in values.items():
         if key not in DEFAULTS:
             raise DomainError(_l("Pengaturan tidak dikenal."))
-        old = get_setting(key)
-        if old == value:
-            continue
-        row = db.session.get(Setting, key) or Setting(key=key)
-        row.value = value
-        db.session.add(row)
-        audit.record(actor=actor, action="update", object_type="setting", object_id=None,
-                     changes={key: [old, value]})
+        if get_setting(key) != value:
+            set_setting(key, value, actor=actor)
 
 
 def tariff_for(month: date, jkn_class: int = 3) -> JknTariff | None:

@@ -1,8 +1,6 @@
 """Recording coverage figures (form or CSV) and computing the city dashboard in SQL."""
 from __future__ import annotations
 
-import csv
-import io
 import math
 import re
 from datetime import date
@@ -11,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 
 from sponsorship.audit import service as audit
 from sponsorship.auth.models import ADMIN, STAFF
+from sponsorship.core.csvtext import csv_reader
 from sponsorship.core.errors import DomainError, PermissionDenied
 from sponsorship.extensions import db
 from sponsorship.pledges.models import ACTIVE, AGREED, CANCELLED, DRAFT, PREMIUM, PROGRAMMES, Pledge
@@ -146,9 +145,7 @@ def _header_map(header: list[str]) -> dict[str, int]:
 
 def parse_csv(text: str) -> tuple[list[dict], list[tuple[int, str]]]:
     """Rows ready for `record_figure` and the problems found, each as (line, reason)."""
-    sample = text[:2048]
-    delimiter = ";" if sample.count(";") > sample.count(",") else ","
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    reader = csv_reader(text)
     problems: list[tuple[int, str]] = []
     rows: list[dict] = []
     header = next(reader, None)

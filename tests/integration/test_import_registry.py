@@ -219,3 +219,37 @@ def test_stale_previews_are_deleted(app, staff, login):
     post_page(client, "/beneficiaries/import", {
         "source": "manual", "file": (io.BytesIO(_file([])), "dua.csv")}, content_type="multipart/form-data")
     assert not old.exists()
+
+
+@pytest.mark.parametrize("delimiter", [",", ";", "\t", "|"])
+def test_each_agency_delimiter_reads_the_same_rows(app_ctx, delimiter):
+    import csv
+
+    from sponsorship.beneficiaries.importer import parse_file
+
+    buf = io.StringIO()
+    csv.writer(buf, delimiter=delimiter).writerows([
+        ["nik", "nama", "alamat", "kelurahan"],
+        ["1971015708450001", "Siti Aminah", "Jl. Mawar 3, RT 1; belakang masjid", "Bacang"],
+        ["1971011708450002", "Budi", "Jl. Melati", "19.71.01.1004"]])
+    parsed = parse_file(buf.getvalue().encode(), file_name="x.csv", source="dinsos", max_bytes=10**6)
+    assert parsed.invalid == []
+    assert [(v["name"], v["address"], v["region_code"]) for _, v in parsed.rows] == [
+        ("Siti Aminah", "Jl. Mawar 3, RT 1; belakang masjid", "19.71.01.1006"),
+        ("Budi", "Jl. Melati", "19.71.01.1004")]
+
+
+def test_the_column_table_drives_headers_fields_and_documentation(app_ctx, monkeypatch):
+    from sponsorship.beneficiaries import importer
+
+    assert list(importer.COLUMNS) == HEADER  # the template's columns, in order
+    assert importer.REQUIRED == ("nik", "nama", "kelurahan")
+    assert set(importer.AGENCY_COLUMNS) == {"meninggal", "pindah"}
+    assert {c.field for c in importer.COLUMN_TABLE} - {"nik"} == set(importer.FIELD_NAMES)
+    # Another spelling of a header is one entry's aliases: the file's "NO HP" fills the phone.
+    phone = importer.ALL_COLUMNS["no_hp"]
+    monkeypatch.setitem(importer.ALL_COLUMNS, "no_hp", importer.Column(
+        phone.name, phone.field, phone.parse, phone.label, aliases=("telepon",)))
+    data = b"nik,nama,kelurahan,Telepon\n1971015708450001,Siti,Bacang,0812-1111-2222\n"
+    parsed = importer.parse_file(data, file_name="x.csv", source="dinsos", max_bytes=10**6)
+    assert parsed.rows[0][1]["phone"] == "081211112222"

@@ -10,6 +10,7 @@ import uuid
 
 import flask_migrate
 import pytest
+from alembic import command as alembic_command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, text
@@ -126,4 +127,31 @@ def test_a_database_with_invoices_and_payments_upgrades_and_keeps_them(migration
             assert conn.execute(text("SELECT invoice_id FROM payment")).scalar_one() == 1
             if conn.dialect.name == "sqlite":  # enforcement is back on for the app's connections
                 assert conn.execute(text("PRAGMA foreign_keys")).scalar_one() == 1
+        assert _drift(db) == []
+
+
+def test_region_keys_refuse_rows_naming_an_unknown_kelurahan(migration_app):
+    """0009 stops, naming the table and the codes, rather than null or drop what a row says."""
+    from sponsorship.extensions import db
+
+    row = ("INSERT INTO aid_proposal (id, code, year, seq, status, status_changed_at, patient_name, "
+           "patient_nik_enc, patient_nik_hash, nik_last4, phone, address, kelurahan_code, referral_origin, "
+           "referral_destination, referral_city, referral_letter_no, referral_letter_date, total_requested, "
+           "created_at, updated_at) VALUES ({id}, 'BNM-2026-000{id}', 2026, {id}, 'submitted', '2026-11-20', "
+           "'Uji', 'x', '" + "h" * 64 + "', '0001', '0812', 'Jl. Uji', '{code}', 'RSUD', 'RSCM', 'Jakarta', "
+           "'RJK/1', '2026-11-01', 1000000, '2026-11-20', '2026-11-20')")
+    with migration_app.app_context():
+        flask_migrate.upgrade(revision="0007")
+        with db.engine.begin() as conn:
+            conn.execute(text(row.format(id=1, code="19.71.01.1006")))
+            conn.execute(text(row.format(id=2, code="99.99.99.9999")))
+        # Alembic itself: Flask-Migrate's command turns the error into a log line and exit status 1.
+        config = migration_app.extensions["migrate"].migrate.get_config()
+        with pytest.raises(RuntimeError, match=r"aid_proposal\.kelurahan_code: 99\.99\.99\.9999"):
+            alembic_command.upgrade(config, "heads")
+        with db.engine.begin() as conn:
+            conn.execute(text("UPDATE aid_proposal SET kelurahan_code = '19.71.01.1004' WHERE id = 2"))
+        flask_migrate.upgrade(revision="heads")
+        with db.engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM aid_proposal")).scalar_one() == 2
         assert _drift(db) == []

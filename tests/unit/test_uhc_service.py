@@ -127,3 +127,13 @@ def test_import_names_missing_columns():
     rows, problems = service.parse_csv("bulan,penduduk,aktif\n2025-01,1,1\n")
     assert rows == []
     assert problems[0][0] == 1 and "terdaftar" in problems[0][1]
+
+
+def test_delimiter_is_sniffed_among_the_agencies_delimiters():
+    from sponsorship.core.csvtext import delimiter_of
+
+    assert delimiter_of("bulan;penduduk;aktif\n2025-01;242.285;200.000\n") == ";"
+    assert delimiter_of('nik,nama,alamat\n1,Siti,"Jl. A; RT 3"\n2,Budi,Jl. B\n') == ","
+    assert delimiter_of("nik\tnama\n1\tSiti\n") == "\t"
+    assert delimiter_of("nik|nama\n1|Siti\n") == "|"
+    assert delimiter_of("nik\n1\n") == ","  # one column: nothing to sniff
