@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from sponsorship.audit.enforce import enforced
 from sponsorship.config import ROOT, Config
 from sponsorship.core.db import install_sqlite_hooks
 from sponsorship.core.errors import DomainError
@@ -53,6 +54,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     from sponsorship.cli import register_cli
 
     register_cli(app)
+    for command in app.cli.commands.values():  # a command is never exempt from the audit rule
+        if command.callback is not None:
+            command.callback = enforced(command.callback)
     logging.getLogger("sponsorship").setLevel(logging.INFO)
     return app
 
