@@ -242,6 +242,21 @@ def test_a_commit_that_changes_rows_without_an_audit_event_is_refused(app, app_c
     assert db.session.scalar(db.select(Sponsor.short_name).where(Sponsor.id == sponsor.id)) is None
 
 
+def test_a_request_that_would_commit_without_an_audit_event_fails_loudly(app, login, staff, monkeypatch):
+    from sponsorship.audit import service as audit
+    from sponsorship.audit.enforce import UnauditedWrite
+    from sponsorship.sponsors.models import Sponsor
+
+    # a service that forgets its audit event
+    monkeypatch.setattr(audit, "record_create", lambda obj, **_kw: db.session.flush())
+    client = login(staff)
+    with pytest.raises(UnauditedWrite, match="refused to commit changes to sponsor"):
+        client.post("/sponsors/new", data={"name": "PT Lupa Audit", "npwp": factories.valid_npwp(),
+                                           "legal_form": "PT"})  # TESTING propagates; production logs
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(Sponsor)) == 0
+
+
 def test_reading_requests_never_write_and_skip_transactions_on_postgresql(app, app_ctx, staff):
     from sponsorship.sponsors.models import Sponsor
 
