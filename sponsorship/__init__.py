@@ -8,11 +8,14 @@ from pathlib import Path
 from flask import Flask, flash, g, redirect, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import IntegrityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from sponsorship.audit.enforce import enforced
 from sponsorship.config import ROOT, Config
+from sponsorship.core.app import UNSAFE_METHODS, App
 from sponsorship.core.db import install_sqlite_hooks
-from sponsorship.core.errors import DomainError
+from sponsorship.core.errors import DomainError, PermissionDenied
 from sponsorship.core.formatting import register_filters
 from sponsorship.core.http import local_path, page_url
 from sponsorship.core.models import render_migration_item
@@ -27,12 +30,10 @@ from sponsorship.extensions import (
     migrate,
 )
 
-UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
-
 
 def create_app(overrides: dict | None = None) -> Flask:
     overrides = overrides or {}
-    app = Flask(
+    app = App(
         __name__,
         instance_path=overrides.get("INSTANCE_PATH"),  # default: <project>/instance
         template_folder=str(ROOT / "templates"),
@@ -53,6 +54,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     from sponsorship.cli import register_cli
 
     register_cli(app)
+    for command in app.cli.commands.values():  # a command is never exempt from the audit rule
+        if command.callback is not None:
+            command.callback = enforced(command.callback)
     logging.getLogger("sponsorship").setLevel(logging.INFO)
     return app
 
@@ -164,15 +168,31 @@ def _register_errors(app: Flask) -> None:
     def csrf_error(e):
         return page(400, _l("Formulir kedaluwarsa atau tidak sah. Muat ulang halaman dan coba lagi."))
 
-    @app.errorhandler(DomainError)
-    def domain_error(e: DomainError):
-        # Services raise; views that can show the message next to a field catch it first.
+    def refusal(code: int, message):
+        # A form post goes back where it came from with the message; anything else gets a page.
         db.session.rollback()
         back = local_path(request.referrer)
         if request.method in UNSAFE_METHODS and back:
-            flash(str(e.message), "danger")
+            flash(str(message), "danger")
             return redirect(back)
-        return page(e.status_code, e.message)
+        return page(code, message)
+
+    @app.errorhandler(DomainError)
+    def domain_error(e: DomainError):
+        # Services raise; views that show the message next to a field use core.forms.form_refusals.
+        return refusal(e.status_code, e.message)
+
+    @app.errorhandler(PermissionDenied)
+    def permission_denied(e: PermissionDenied):
+        db.session.rollback()
+        return page(403, e.message)
+
+    @app.errorhandler(IntegrityError)
+    def integrity_error(e: IntegrityError):
+        # A unique key or a check lost to a concurrent request, mostly at the commit point.
+        app.logger.warning("refused by the database: %s", e.orig)
+        return refusal(409, _l("Data ini baru saja diubah oleh permintaan lain. Muat ulang halaman "
+                               "dan periksa lagi sebelum menyimpan."))
 
     @app.route("/healthz")
     def healthz():

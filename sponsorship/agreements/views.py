@@ -14,8 +14,7 @@ from sponsorship.agreements.forms import AgreementForm, ClausesForm, FinaliseFor
 from sponsorship.agreements.models import Agreement
 from sponsorship.audit.service import history
 from sponsorship.core import uploads
-from sponsorship.core.errors import DomainError
-from sponsorship.core.forms import show_domain_error
+from sponsorship.core.forms import form_refusals
 from sponsorship.documents.views import send_document
 from sponsorship.extensions import db
 from sponsorship.pledges.models import Pledge
@@ -49,16 +48,12 @@ def edit(pledge_id: int):
         data.pop("clauses")
         if (form.clauses.data or "").strip():  # left empty: keep the clauses as they are
             data["clauses"] = from_text(form.clauses.data)
-        try:
+        with form_refusals(form) as outcome:
             if agreement is None:
                 agreement = service.create_agreement(pledge, actor=current_user, data=data)
             else:
                 service.update_agreement(agreement, actor=current_user, data=data)
-        except DomainError as exc:
-            db.session.rollback()
-            show_domain_error(form, exc)
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(_l("Draf perjanjian disimpan."), "success")
             return redirect(url_for(".edit", pledge_id=pledge.id))
     events = history("agreement", agreement.id) if agreement and policy.can("audit.view") else []
@@ -85,7 +80,6 @@ def finalise(pledge_id: int):
     if not FinaliseForm().validate_on_submit():
         abort(400)
     service.transition_agreement(agreement, "finalise", actor=current_user)
-    db.session.commit()
     flash(_l("Perjanjian difinalkan dengan nomor %(n)s.", n=agreement.city_number), "success")
     return redirect(url_for(".edit", pledge_id=pledge.id))
 
@@ -99,12 +93,9 @@ def sign(pledge_id: int):
     if not form.validate_on_submit():
         flash(_l("Tanggal dan pindaian wajib diisi."), "danger")
         return redirect(url_for(".edit", pledge_id=pledge.id))
-    stored: list = []
-    with uploads.discard_on_failure(stored):
-        stored.append(uploads.store_upload(form.scan.data, folder=f"agreements/{agreement.id}"))
-        service.transition_agreement(agreement, "sign", actor=current_user, signed_on=form.signed_on.data,
-                                     scan=stored[0])
-        db.session.commit()
+    scan = uploads.store_upload(form.scan.data, folder=f"agreements/{agreement.id}")
+    service.transition_agreement(agreement, "sign", actor=current_user, signed_on=form.signed_on.data,
+                                 scan=scan)
     flash(_l("Perjanjian tercatat telah ditandatangani."), "success")
     return redirect(url_for(".edit", pledge_id=pledge.id))
 
@@ -119,7 +110,6 @@ def addendum(pledge_id: int):
         flash(_l("Isi pasal addendum wajib diisi."), "danger")
         return redirect(url_for(".edit", pledge_id=pledge.id))
     document = service.issue_addendum(agreement, actor=current_user, clauses=from_text(form.clauses.data))
-    db.session.commit()
     flash(_l("Addendum diterbitkan dengan nomor %(n)s.", n=document.number), "success")
     return redirect(url_for(".edit", pledge_id=pledge.id))
 
@@ -158,14 +148,10 @@ def template(programme: str):
     if not form.is_submitted():
         form.clauses.data = to_text(service.template_clauses(programme))
     if form.validate_on_submit():
-        try:
+        with form_refusals(form) as outcome:
             service.save_template(actor=current_user, programme=programme,
                                   clauses=from_text(form.clauses.data))
-        except DomainError as exc:
-            db.session.rollback()
-            show_domain_error(form, exc)
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(_l("Templat perjanjian disimpan."), "success")
             return redirect(url_for(".template", programme=programme))
     return render_template("agreements/template.html", form=form, programme=programme)

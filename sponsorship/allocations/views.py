@@ -70,7 +70,6 @@ def add(pledge_id: int):
     p = _pledge(pledge_id, "allocation.manage")
     b = db.session.get(Beneficiary, request.form.get("beneficiary_id", type=int)) or abort(400)
     service.allocate(p, b, actor=current_user, start_month=_month(request.form.get("start_month")))
-    db.session.commit()
     flash(_l("%(n)s dialokasikan.", n=b.name), "success")
     return redirect(url_for(".pledge", pledge_id=p.id))
 
@@ -92,7 +91,6 @@ def fill_confirm(pledge_id: int):
     ids = [int(i) for i in request.form.getlist("beneficiary_id") if i.isdigit()]
     n = service.fill_by_priority(p, actor=current_user, beneficiary_ids=ids,
                                  start_month=_month(request.form.get("start_month")))
-    db.session.commit()
     flash(_l("%(n)s warga dialokasikan menurut prioritas.", n=n), "success")
     return redirect(url_for(".pledge", pledge_id=p.id))
 
@@ -109,7 +107,6 @@ def move(allocation_id: int, name: str):
     alloc = _allocation(allocation_id)
     service.transition_allocation(alloc, name, actor=current_user, reason=request.form.get("reason"),
                                   end_month=_month(request.form.get("end_month")))
-    db.session.commit()
     flash(_l("Alokasi: %(s)s.", s=alloc.status_label), "success")
     return redirect(url_for(".pledge", pledge_id=alloc.pledge_id))
 
@@ -124,7 +121,6 @@ def replace(allocation_id: int):
         flash(_l("Warga pengganti tidak ditemukan."), "danger")
         return redirect(url_for(".pledge", pledge_id=alloc.pledge_id))
     service.replace_allocation(alloc, newcomer, actor=current_user)
-    db.session.commit()
     flash(_l("Alokasi diganti."), "success")
     return redirect(url_for(".pledge", pledge_id=alloc.pledge_id))
 
@@ -150,7 +146,6 @@ def priority():
     """The order in which "fill by priority" picks residents (a setting, admins only)."""
     keys = [request.form.get(f"key{i}", "") for i in range(len(registry.PRIORITY_KEYS))]
     registry.set_priority(actor=current_user, keys=keys)
-    db.session.commit()
     flash(_l("Urutan prioritas disimpan."), "success")
     back = request.form.get("pledge_id", type=int)
     return redirect(url_for(".pledge", pledge_id=back) if back else url_for(".export_columns"))

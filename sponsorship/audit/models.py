@@ -14,6 +14,7 @@ from sponsorship.extensions import db
 class AuditEvent(db.Model):
     __tablename__ = "audit_event"
     __table_args__ = (Index("ix_audit_event_object", "object_type", "object_id"),)
+    __unaudited__ = True  # the trail itself
 
     id: Mapped[int] = mapped_column(primary_key=True)
     occurred_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -36,6 +36,8 @@ class User(UserMixin, TimestampMixin, db.Model):
         ),
     )
     __audit_hidden__ = ("password_hash", "session_version")
+    # Signing in and out changes only these; every other change to an account is audited.
+    __unaudited__ = ("last_login_at", "session_version")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(60), unique=True)

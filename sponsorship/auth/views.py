@@ -16,8 +16,7 @@ from sponsorship.auth.forms import (
     UserForm,
 )
 from sponsorship.auth.models import SPONSOR, User
-from sponsorship.core.errors import DomainError
-from sponsorship.core.forms import show_domain_error
+from sponsorship.core.forms import form_refusals
 from sponsorship.core.http import local_path, page_number
 from sponsorship.extensions import db, limiter, login_account_key
 from sponsorship.sponsors.models import Sponsor
@@ -50,7 +49,6 @@ def login():
             session["lang"] = lang
         session.permanent = True
         login_user(user)
-        db.session.commit()
         return redirect(local_path(request.args.get("next")) or url_for("dashboard.home"))
     return render_template("auth/login.html", form=form)
 
@@ -62,7 +60,6 @@ def logout():
         return redirect(url_for("auth.login"))
     if request.method == "POST" and form.validate_on_submit():
         service.end_sessions(current_user._get_current_object())
-        db.session.commit()
         logout_user()
         session.clear()
         flash(_l("Anda telah keluar."), "info")
@@ -86,12 +83,9 @@ def change_password():
         if not check_password_hash(user.password_hash, form.current.data):
             form.current.errors = [_l("Kata sandi saat ini salah.")]
         else:
-            try:
+            with form_refusals(form) as outcome:
                 service.set_password(user, actor=user, password=form.password.data)
-            except DomainError as exc:
-                show_domain_error(form, exc)
-            else:
-                db.session.commit()
+            if outcome.ok:
                 login_user(user)  # keep this browser signed in with the new session version
                 flash(_l("Kata sandi diubah. Sesi di perangkat lain telah diakhiri."), "success")
                 return redirect(url_for("dashboard.home"))
@@ -130,17 +124,13 @@ def index():
 def create():
     form = _user_form()
     if form.validate_on_submit():
-        try:
+        with form_refusals(form) as outcome:
             user = service.create_user(
                 actor=current_user, username=form.username.data, full_name=form.full_name.data,
                 email=form.email.data, role=form.role.data, password=form.password.data or "",
                 sponsor_id=form.sponsor_id.data or None, is_company_admin=form.is_company_admin.data,
             )
-        except DomainError as exc:
-            db.session.rollback()
-            show_domain_error(form, exc)
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(_l("Pengguna %(u)s dibuat.", u=user.username), "success")
             return redirect(url_for(".index"))
     return render_template("admin/user_form.html", form=form, user=None)
@@ -154,17 +144,13 @@ def edit(user_id: int):
     del form.username, form.password
     reset = PasswordResetForm(prefix="reset")
     if form.validate_on_submit():
-        try:
+        with form_refusals(form) as outcome:
             service.update_user(
                 user, actor=current_user, full_name=form.full_name.data, email=form.email.data,
                 role=form.role.data, sponsor_id=form.sponsor_id.data or None,
                 is_company_admin=form.is_company_admin.data,
             )
-        except DomainError as exc:
-            db.session.rollback()
-            show_domain_error(form, exc)
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(_l("Perubahan disimpan."), "success")
             return redirect(url_for(".edit", user_id=user.id))
     return render_template("admin/user_form.html", form=form, user=user, reset=reset,
@@ -177,7 +163,6 @@ def toggle_active(user_id: int):
     user = policy.get_or_404(User, user_id, "admin.users", view_action="admin.users")
     if ConfirmForm().validate_on_submit():
         service.set_active(user, actor=current_user, active=not user.active)
-        db.session.commit()
         flash(_l("Akun diaktifkan.") if user.active else _l("Akun dinonaktifkan; sesinya berakhir."),
               "success")
     return redirect(url_for(".edit", user_id=user.id))
@@ -189,13 +174,11 @@ def reset_password(user_id: int):
     user = policy.get_or_404(User, user_id, "admin.users", view_action="admin.users")
     reset = PasswordResetForm(prefix="reset")
     if reset.validate_on_submit():
-        try:
+        with form_refusals(None) as outcome:
             service.set_password(user, actor=current_user, password=reset.password.data)
-        except DomainError as exc:  # too short: say so on the user's page
-            db.session.rollback()
-            flash(str(exc.message), "danger")
+        if outcome.error:  # too short: say so on the user's page
+            flash(str(outcome.error.message), "danger")
         else:
-            db.session.commit()
             flash(_l("Kata sandi %(u)s diatur ulang.", u=user.username), "success")
     else:
         for errors in reset.errors.values():

@@ -109,6 +109,7 @@ class ImportBatch(db.Model):
         CheckConstraint(f"source IN {_in(SOURCES)}", name="source_known"),
         CheckConstraint(f"status IN {_in(BATCH_STATUSES)}", name="status_known"),
     )
+    __unaudited__ = True  # a list waiting for its preview to be confirmed (confirming is audited)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     source: Mapped[str] = mapped_column(String(20))

@@ -18,6 +18,7 @@ from sponsorship.beneficiaries import importer
 from sponsorship.beneficiaries.models import RECONCILED_FIELDS, Beneficiary, Discrepancy, ImportBatch
 from sponsorship.beneficiaries.nik import NikError, agrees_with_nik, cipher, clean_nik
 from sponsorship.beneficiaries.text import normalise
+from sponsorship.core import files
 from sponsorship.core.errors import DomainError, PermissionDenied
 from sponsorship.core.models import utcnow
 from sponsorship.extensions import db
@@ -50,6 +51,9 @@ def preview_import(*, actor, data: bytes, file_name: str, source: str):
     plan = importer.plan_import(parsed)
     token = secrets.token_hex(16)
     _forget_stale_previews()
+    # Both files belong to the batch row: a preview whose transaction fails leaves neither.
+    files.written(_preview_dir() / token)
+    files.written(_preview_dir() / f"{token}.invalid.json")
     (_preview_dir() / token).write_bytes(data)
     # The invalid rows, so the preview page lists them without parsing the file again.
     (_preview_dir() / f"{token}.invalid.json").write_text(json.dumps(
@@ -101,12 +105,8 @@ def confirm_import(batch: ImportBatch, *, actor) -> dict[str, Any]:
         .values(status="applied").execution_options(synchronize_session=False))
     if claimed.rowcount != 1:
         raise DomainError(_l("Impor ini sudah diterapkan."))
+    files.remove_after_commit(_preview_dir() / batch.token)  # the kept upload is no longer needed
     return _apply(batch, parsed, plan, actor=actor)
-
-
-def discard_preview_file(batch: ImportBatch) -> None:
-    """After the commit: the kept upload is no longer needed."""
-    (_preview_dir() / batch.token).unlink(missing_ok=True)
 
 
 def preview_invalid_rows(batch: ImportBatch) -> list[dict]:

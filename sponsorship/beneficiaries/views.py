@@ -24,7 +24,7 @@ from sponsorship.beneficiaries.models import (
     SourceRecord,
 )
 from sponsorship.beneficiaries.nik import cipher
-from sponsorship.core.errors import DomainError
+from sponsorship.core.forms import form_refusals
 from sponsorship.core.http import page_number
 from sponsorship.extensions import db
 from sponsorship.regions.service import all_regions
@@ -89,15 +89,13 @@ def import_upload():
         if upload is None or not upload.filename:
             flash(_l("Pilih berkas CSV atau XLSX."), "danger")
             return redirect(url_for(".import_upload"))
-        try:
+        with form_refusals(None) as outcome:
             batch, parsed, plan = service.preview_import(actor=current_user, data=upload.read(),
                                                          file_name=upload.filename, source=source)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(str(exc.message), "danger")
+        if not outcome.ok:
+            flash(str(outcome.error.message), "danger")
             return render_template("beneficiaries/import.html", SOURCES=SOURCES, batches=_recent_batches(),
                                    selected=source), 400
-        db.session.commit()
         return redirect(url_for(".import_preview", batch_id=batch.id))
     return render_template("beneficiaries/import.html", SOURCES=SOURCES, batches=_recent_batches(),
                            selected=request.args.get("source", "manual"))
@@ -120,8 +118,6 @@ def import_preview(batch_id: int):
 def import_confirm(batch_id: int):
     batch = db.session.get(ImportBatch, batch_id) or abort(404)
     service.confirm_import(batch, actor=current_user)
-    db.session.commit()
-    service.discard_preview_file(batch)
     flash(_l("Impor selesai: %(c)s baru, %(u)s berubah, %(n)s tetap.", c=batch.created_count,
              u=batch.updated_count, n=batch.unchanged_count), "success")
     return redirect(url_for(".import_preview", batch_id=batch.id))
@@ -169,7 +165,6 @@ def resolve(discrepancy_id: int):
     d = db.session.get(Discrepancy, discrepancy_id) or abort(404)
     service.resolve_discrepancy(d, actor=current_user, source=request.form.get("source", ""),
                                 note=request.form.get("note"))
-    db.session.commit()
     flash(_l("Perbedaan data diselesaikan."), "success")
     return redirect(request.form.get("next_detail") and url_for(".detail", beneficiary_id=d.beneficiary_id)
                     or url_for(".discrepancies"))
@@ -182,6 +177,5 @@ def bulk_rule():
     if source not in SOURCES:
         abort(400)
     n = service.apply_bulk_rule(actor=current_user, source=source, fields=request.form.getlist("fields"))
-    db.session.commit()
     flash(_l("%(n)s perbedaan diselesaikan dengan aturan massal.", n=n), "success")
     return redirect(url_for(".discrepancies"))

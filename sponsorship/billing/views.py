@@ -16,7 +16,7 @@ from sponsorship.billing.forms import BillRunForm, CancelInvoiceForm, DecisionFo
 from sponsorship.billing.models import ISSUED, PARTIALLY_PAID, PENDING, Invoice, Payment
 from sponsorship.core import uploads
 from sponsorship.core.errors import DomainError
-from sponsorship.core.forms import show_domain_error
+from sponsorship.core.forms import form_refusals
 from sponsorship.core.http import page_number
 from sponsorship.extensions import db
 from sponsorship.pledges.models import PREMIUM, Pledge
@@ -72,12 +72,10 @@ def run():
     if not form.validate_on_submit():
         flash(_l("Bulan tagihan tidak sah."), "danger")
         return redirect(url_for("billing.index"))
-    try:
+    with form_refusals(None) as outcome:
         counts = service.bill_month(form.month.data, actor=current_user)
-        db.session.commit()
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "danger")
+    if not outcome.ok:
+        flash(str(outcome.error.message), "danger")
     else:
         flash(_l("Tagihan %(month)s: %(created)s dibuat, %(existing)s sudah ada, %(empty)s tanpa peserta.",
                  month=form.month.data.strftime("%Y-%m"), **{k: counts[k] for k in
@@ -109,13 +107,10 @@ def cancel(invoice_id: int):
     payment_form = PaymentForm(formdata=None, paid_on=date.today())
     if not form.validate_on_submit():
         return _invoice_page(inv, payment_form, 400, cancel=form)
-    try:
+    with form_refusals(form) as outcome:
         service.cancel_invoice(inv, actor=current_user, reason=form.reason.data)
-        db.session.commit()
-    except DomainError as exc:
-        db.session.rollback()
+    if not outcome.ok:
         db.session.refresh(inv)
-        show_domain_error(form, exc)
         return _invoice_page(inv, payment_form, 400, cancel=form)
     flash(_l("Tagihan dibatalkan. Jalankan tagihan bulan itu lagi untuk menerbitkan penggantinya."),
           "success")
@@ -129,21 +124,12 @@ def pay(invoice_id: int):
     form = PaymentForm()
     if not form.validate_on_submit():
         return _invoice_page(inv, form, 400)
-    stored_before = set()
-    try:
-        payment = service.record_payment(inv, actor=current_user, amount=form.amount.data,
-                                         reference=form.reference.data, paid_on=form.paid_on.data,
-                                         proof=request.files.get("proof"))
-        stored_before.add(payment.proof_path)
-        db.session.commit()
-    except DomainError as exc:
-        db.session.rollback()
-        for path in stored_before:
-            uploads.delete_upload(path)
+    with form_refusals(form) as outcome:
+        service.record_payment(inv, actor=current_user, amount=form.amount.data,
+                               reference=form.reference.data, paid_on=form.paid_on.data,
+                               proof=request.files.get("proof"))
+    if not outcome.ok:
         db.session.refresh(inv)
-        if exc.status_code == 403:
-            abort(403)
-        show_domain_error(form, exc)
         return _invoice_page(inv, form, 400)
     flash(_l("Pembayaran dicatat dan menunggu konfirmasi staf."), "success")
     return redirect(url_for("billing.invoice", invoice_id=inv.id))
@@ -156,14 +142,10 @@ def decide(payment_id: int, move: str):
     form = DecisionForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
+    with form_refusals(None) as outcome:
         service.decide_payment(payment, move, actor=current_user, note=form.note.data)
-        db.session.commit()
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "danger")
-        if exc.status_code == 403:
-            abort(403)
+    if not outcome.ok:
+        flash(str(outcome.error.message), "danger")
     else:
         flash(_l("Pembayaran dikonfirmasi.") if move == "confirm" else _l("Pembayaran ditolak."), "success")
     return redirect(url_for("billing.invoice", invoice_id=payment.invoice_id))

@@ -1,7 +1,9 @@
 """Form helpers: Rupiah and month fields, and putting service errors beside their field."""
 from __future__ import annotations
 
+import contextlib
 import re
+from dataclasses import dataclass
 from datetime import date
 
 from flask import flash
@@ -9,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import Field, StringField
 from wtforms.widgets import TextInput
 
-from sponsorship.core.errors import DomainError
+from sponsorship.core.errors import DomainError, PermissionDenied
 
 
 class RupiahField(StringField):
@@ -62,3 +64,43 @@ def show_domain_error(form, error: DomainError) -> None:
         field.errors = [*field.errors, error.message] if isinstance(field.errors, list) else [error.message]
     else:
         flash(str(error.message), "danger")
+
+
+@dataclass
+class Outcome:
+    """What a `form_refusals` block came to: `ok`, or the `error` a service refused it with."""
+
+    ok: bool = False
+    error: DomainError | None = None
+
+
+@contextlib.contextmanager
+def form_refusals(form=None):
+    """Run a service call whose refusal belongs beside the form's field.
+
+        with form_refusals(form) as outcome:
+            service.update_pledge(pledge, actor=current_user, data=form.data)
+        if outcome.ok:
+            flash(...)
+            return redirect(...)
+        return render_template(..., form=form)
+
+    A DomainError rolls the transaction back and goes next to its field (or at the top of the
+    page); without a form the view shows `outcome.error` itself. The request's commit point
+    commits a block that went through. PermissionDenied is not a form's business: it passes on
+    and becomes a 403.
+    """
+    from sponsorship.extensions import db
+
+    outcome = Outcome()
+    try:
+        yield outcome
+    except PermissionDenied:
+        raise
+    except DomainError as exc:
+        db.session.rollback()
+        outcome.error = exc
+        if form is not None:
+            show_domain_error(form, exc)
+    else:
+        outcome.ok = True

@@ -18,6 +18,7 @@ from flask import current_app, send_file
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import FileStorage
 
+from sponsorship.core import files
 from sponsorship.core.errors import DomainError
 
 # kind -> (magic prefix, mime, extension)
@@ -75,7 +76,8 @@ def store_upload(
 ) -> StoredFile:
     """Validate and store one upload; raise DomainError (nothing stored) when refused.
 
-    `folder` is chosen by the server (e.g. "proposals/12"), never from user input.
+    `folder` is chosen by the server (e.g. "proposals/12"), never from user input. The file
+    belongs to the current transaction (`core.files`): it is removed if that rolls back.
     """
     if not _FOLDER.match(folder):
         raise ValueError(f"bad upload folder {folder!r}")
@@ -117,6 +119,7 @@ def store_upload(
         if too_big:
             raise DomainError(_l("Berkas terlalu besar: paling besar %(mb)s MB.",
                                  mb=f"{max_bytes / (1024 * 1024):g}"))
+        files.written(final)
         os.replace(tmp, final)
     finally:
         with contextlib.suppress(FileNotFoundError):
@@ -141,29 +144,6 @@ def resolve_upload(relpath: str) -> Path:
 
 def open_upload(relpath: str):
     return open(resolve_upload(relpath), "rb")  # noqa: SIM115 - the caller closes it
-
-
-def delete_upload(relpath: str | None) -> None:
-    """Best effort: remove a stored file (after a failed transaction, say)."""
-    if not relpath:
-        return
-    with contextlib.suppress(OSError):
-        resolve_upload(relpath).unlink()
-
-
-def discard_on_failure(stored: list[StoredFile]):
-    """Context manager: delete the files in `stored` if the block raises."""
-
-    @contextlib.contextmanager
-    def _guard():
-        try:
-            yield stored
-        except BaseException:
-            for item in stored:
-                delete_upload(item.path)
-            raise
-
-    return _guard()
 
 
 def send_upload(relpath: str, *, mime: str, download_name: str, inline: bool | None = None):

@@ -8,14 +8,12 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from sponsorship import policy
-from sponsorship.core.errors import DomainError
-from sponsorship.core.forms import show_domain_error
+from sponsorship.core.forms import form_refusals
 from sponsorship.disbursements import service
 from sponsorship.disbursements.forms import DisbursementForm
 from sponsorship.disbursements.models import Disbursement
 from sponsorship.extensions import db
 from sponsorship.pledges.models import AID_FUND, Pledge
-from sponsorship.proposals import service as proposals
 from sponsorship.proposals.models import COST_CATEGORIES, AidProposal
 
 bp = Blueprint("disbursements", __name__, url_prefix="/disbursements")
@@ -39,23 +37,11 @@ def create(proposal_id: int):
         form.amount.data = proposal.approved_amount
         form.paid_on.data = date.today()
     if form.validate_on_submit():
-        try:
+        with form_refusals(form) as outcome:
             service.record_disbursement(
                 proposal, actor=current_user, pledge=db.session.get(Pledge, form.pledge_id.data),
                 data=form.data, receipt=request.files.get("receipt"))
-            db.session.commit()
-        except DomainError as exc:
-            db.session.rollback()
-            proposals.discard_pending_files()
-            if exc.status_code == 403:
-                flash(str(exc.message), "danger")
-                return render_template("disbursements/form.html", form=form, proposal=proposal), 403
-            show_domain_error(form, exc)
-        except Exception:
-            db.session.rollback()
-            proposals.discard_pending_files()
-            raise
-        else:
+        if outcome.ok:
             flash(_l("Pencairan %(code)s dicatat.", code=proposal.code), "success")
             return redirect(url_for("proposals.detail", proposal_id=proposal.id))
     return render_template("disbursements/form.html", form=form, proposal=proposal)
@@ -71,18 +57,11 @@ def receipt(payout_id: int):
 
     if not MoveForm().validate_on_submit():
         abort(400)
-    try:
+    with form_refusals(None) as outcome:
         service.attach_receipt(proposal, payout, actor=current_user,
                                file_storage=request.files.get("receipt"))
-        db.session.commit()
-    except DomainError as exc:
-        db.session.rollback()
-        proposals.discard_pending_files()
-        flash(str(exc.message), "danger")
-    except Exception:
-        db.session.rollback()
-        proposals.discard_pending_files()
-        raise
+    if not outcome.ok:
+        flash(str(outcome.error.message), "danger")
     else:
         flash(_l("Bukti terima diunggah; usulan ditutup."), "success")
     return redirect(url_for("proposals.detail", proposal_id=proposal.id))

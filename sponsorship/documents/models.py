@@ -28,6 +28,7 @@ class DocumentCounter(db.Model):
 
     __tablename__ = "document_counter"
     __table_args__ = (CheckConstraint("last_seq >= 0", name="seq_non_negative"),)
+    __unaudited__ = True  # the number a document takes; the issue itself is audited
 
     kind: Mapped[str] = mapped_column(String(40), primary_key=True)
     year: Mapped[int] = mapped_column(primary_key=True)

@@ -5,7 +5,6 @@ version: the same number with a `-v2`, `-v3` suffix, pointing at the one it supe
 """
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 import secrets
@@ -15,11 +14,11 @@ from pathlib import Path
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import event, update
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
 from sponsorship.audit import service as audit
-from sponsorship.core.db import RequestSession
+from sponsorship.core import files
 from sponsorship.core.errors import DomainError
 from sponsorship.core.models import utcnow
 from sponsorship.documents.models import Document, DocumentCounter
@@ -83,6 +82,7 @@ def _store(pdf: bytes, kind: str) -> str:
     folder = root / kind
     folder.mkdir(parents=True, exist_ok=True)
     name = f"{uuid.uuid4().hex}.pdf"
+    files.written(folder / name)  # goes again if the issue's transaction does not commit
     with open(folder / name, "xb") as out:  # never overwrite: issued bytes are final
         out.write(pdf)
     return f"{kind}/{name}"
@@ -126,7 +126,6 @@ def issue_document(*, kind: str, template: str, context: dict, title: str, objec
     doc_info = {"number": number, "version": version, "issued_at": issued_at, "token": token}
     rendered = render_pdf(template, {**context, "doc": doc_info}, qr_url=url)
     path = _store(rendered.pdf, kind)
-    db.session.info.setdefault(_UNCOMMITTED_FILES, []).append(path)
     document = Document(
         kind=kind, number=number, version=version, title=title[:300], issued_at=issued_at,
         issued_by_id=getattr(actor, "id", None),
@@ -141,26 +140,6 @@ def issue_document(*, kind: str, template: str, context: dict, title: str, objec
                  changes={"number": [None, number], "sha256": [None, document.sha256]},
                  note=f"{object_type} #{object_id}")
     return document
-
-
-# Files written for documents whose transaction has not committed yet: the file goes again if
-# the transaction ends any other way (a later step failed, the commit itself failed).
-_UNCOMMITTED_FILES = "documents_uncommitted_files"
-
-
-@event.listens_for(RequestSession, "after_commit")
-def _keep_committed_files(session) -> None:
-    if session.in_nested_transaction():  # a savepoint released: the real commit is still to come
-        return
-    session.info.pop(_UNCOMMITTED_FILES, None)
-
-
-@event.listens_for(RequestSession, "after_transaction_end")
-def _discard_uncommitted_files(session, transaction) -> None:
-    if transaction.parent is None:  # the whole transaction ended without a commit
-        for path in session.info.pop(_UNCOMMITTED_FILES, []):
-            with contextlib.suppress(OSError):
-                (document_root() / path).unlink()
 
 
 # object_type -> function(object_id) giving why the object a document is about was withdrawn

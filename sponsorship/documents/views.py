@@ -112,7 +112,6 @@ def issue_for_minutes(minutes_id: int, kind: str):
     issue = {MINUTES: official.issue_minutes_document,
              APPROVAL_LETTER: official.issue_approval_letter}.get(kind) or abort(404)
     document = issue(minutes, actor=current_user)
-    db.session.commit()
     flash(_l("Dokumen %(n)s diterbitkan.", n=document.number), "success")
     return redirect(url_for("minutes.detail", minutes_id=minutes.id))
 
@@ -128,7 +127,6 @@ def _load_proposal(proposal_id: int):
 def issue_sheet(proposal_id: int):
     proposal = _load_proposal(proposal_id)
     document = official.issue_verification_sheet(proposal, actor=current_user)
-    db.session.commit()
     flash(_l("Lembar verifikasi %(n)s diterbitkan.", n=document.number), "success")
     return redirect(url_for("proposals.detail", proposal_id=proposal.id))
 
@@ -151,7 +149,6 @@ def impact_report(sponsor_id: int):
     form = ImpactReportForm()
     if form.validate_on_submit():
         document = issue_impact_report(sponsor, actor=current_user, start=form.start.data, end=form.end.data)
-        db.session.commit()
         flash(_l("Laporan %(n)s diterbitkan.", n=document.number), "success")
         return redirect(url_for(".download", document_id=document.id))
     reports = db.session.scalars(db.select(Document).where(Document.object_type == "sponsor",

@@ -7,8 +7,7 @@ from flask_login import current_user
 
 from sponsorship import policy
 from sponsorship.audit.service import history
-from sponsorship.core.errors import DomainError
-from sponsorship.core.forms import show_domain_error
+from sponsorship.core.forms import form_refusals
 from sponsorship.documents import official as official_documents
 from sponsorship.extensions import db
 from sponsorship.minutes import service
@@ -36,14 +35,10 @@ def index():
 def create():
     form = MinutesForm()
     if form.validate_on_submit():
-        try:
+        with form_refusals(form) as outcome:
             minutes = service.create_minutes(actor=current_user, meeting_date=form.meeting_date.data,
                                              place=form.place.data, summary=form.summary.data)
-        except DomainError as exc:
-            db.session.rollback()
-            show_domain_error(form, exc)
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(_l("Draf berita acara dibuat."), "success")
             return redirect(url_for(".detail", minutes_id=minutes.id))
     return render_template("minutes/form.html", form=form)
@@ -91,7 +86,6 @@ def edit(minutes_id: int):
         return redirect(url_for(".detail", minutes_id=minutes.id))
     service.update_minutes(minutes, actor=current_user, meeting_date=form.meeting_date.data,
                            place=form.place.data, summary=form.summary.data)
-    db.session.commit()
     flash(_l("Perubahan disimpan."), "success")
     return redirect(url_for(".detail", minutes_id=minutes.id))
 
@@ -106,7 +100,6 @@ def add_attendee(minutes_id: int):
         return redirect(url_for(".detail", minutes_id=minutes.id))
     service.add_attendee(minutes, actor=current_user, name=form.name.data, title=form.title.data,
                          agency=form.agency.data, nip=form.nip.data)
-    db.session.commit()
     return redirect(url_for(".detail", minutes_id=minutes.id) + "#attendees")
 
 
@@ -118,7 +111,6 @@ def remove_attendee(minutes_id: int, attendee_id: int):
         abort(400)
     attendee = db.session.get(MinutesAttendee, attendee_id) or abort(404)
     service.remove_attendee(minutes, attendee, actor=current_user)
-    db.session.commit()
     return redirect(url_for(".detail", minutes_id=minutes.id) + "#attendees")
 
 
@@ -133,7 +125,6 @@ def add_item(minutes_id: int):
     proposal = db.session.get(AidProposal, form.proposal_id.data) or abort(404)
     service.add_item(minutes, proposal, actor=current_user, decision=form.decision.data,
                      amount=form.amount.data, note=form.note.data)
-    db.session.commit()
     flash(_l("Usulan %(code)s dimasukkan.", code=proposal.code), "success")
     return redirect(url_for(".detail", minutes_id=minutes.id) + "#items")
 
@@ -146,7 +137,6 @@ def remove_item(minutes_id: int, item_id: int):
         abort(400)
     item = db.session.get(MinutesItem, item_id) or abort(404)
     service.remove_item(minutes, item, actor=current_user)
-    db.session.commit()
     return redirect(url_for(".detail", minutes_id=minutes.id) + "#items")
 
 
@@ -158,7 +148,6 @@ def finalise(minutes_id: int):
         abort(400)
     service.finalise_minutes(minutes, actor=current_user)
     official_documents.issue_minutes_document(minutes, actor=current_user)  # the numbered PDF
-    db.session.commit()
     flash(_l("Berita acara difinalkan dengan nomor %(n)s.", n=minutes.number), "success")
     return redirect(url_for(".detail", minutes_id=minutes.id))
 
@@ -176,7 +165,6 @@ def approve(minutes_id: int):
             exclusions[item.id] = request.form.get(f"reason-{item.id}", "")
     service.approve_minutes(minutes, actor=current_user, note=form.note.data, exclusions=exclusions)
     official_documents.issue_approval_letter(minutes, actor=current_user)
-    db.session.commit()
     flash(_l("Berita acara %(n)s disetujui.", n=minutes.number), "success")
     return redirect(url_for(".detail", minutes_id=minutes.id))
 
@@ -189,6 +177,5 @@ def return_(minutes_id: int):
     if not form.validate_on_submit():
         abort(400)
     service.return_minutes(minutes, actor=current_user, note=form.note.data)
-    db.session.commit()
     flash(_l("Berita acara %(n)s dikembalikan.", n=minutes.number), "warning")
     return redirect(url_for(".detail", minutes_id=minutes.id))

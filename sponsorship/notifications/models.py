@@ -13,6 +13,7 @@ from sponsorship.extensions import db
 class NotificationSeen(db.Model):
     __tablename__ = "notification_seen"
     __table_args__ = (UniqueConstraint("user_id", "item_key", name="uq_notification_seen_user_item"),)
+    __unaudited__ = True  # one person's read marks
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))

@@ -5,7 +5,6 @@ from flask import Blueprint, abort, redirect, render_template, url_for
 from flask_login import current_user
 
 from sponsorship import policy
-from sponsorship.extensions import db
 from sponsorship.notifications import service
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
@@ -35,5 +34,4 @@ def open_item(key: str):
     if destination is None:
         abort(404)
     service.mark_seen(current_user, key)
-    db.session.commit()
     return redirect(url_for(destination[0], **destination[1]))

@@ -7,8 +7,7 @@ from flask_login import current_user
 
 from sponsorship import policy
 from sponsorship.audit.service import history
-from sponsorship.core.errors import DomainError
-from sponsorship.core.forms import show_domain_error
+from sponsorship.core.forms import form_refusals
 from sponsorship.core.http import page_number
 from sponsorship.extensions import db
 from sponsorship.pledges import service
@@ -66,13 +65,9 @@ def create():
     form = _form()
     if form.validate_on_submit():
         sponsor = db.session.get(Sponsor, form.sponsor_id.data) or abort(400)
-        try:
+        with form_refusals(form) as outcome:
             pledge = service.create_pledge(actor=current_user, sponsor=sponsor, data=form.data)
-        except DomainError as exc:
-            db.session.rollback()
-            show_domain_error(form, exc)
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(_l("Komitmen dibuat sebagai draf."), "success")
             return redirect(url_for(".detail", pledge_id=pledge.id))
     return render_template("pledges/form.html", pledge=None, **_form_context(form))
@@ -85,13 +80,9 @@ def edit(pledge_id: int):
     form = _form(pledge)
     del form.sponsor_id
     if form.validate_on_submit():
-        try:
+        with form_refusals(form) as outcome:
             service.update_pledge(pledge, actor=current_user, data=form.data)
-        except DomainError as exc:
-            db.session.rollback()
-            show_domain_error(form, exc)
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(_l("Perubahan disimpan."), "success")
             return redirect(url_for(".detail", pledge_id=pledge.id))
     return render_template("pledges/form.html", pledge=pledge, **_form_context(form))
@@ -115,6 +106,5 @@ def move(pledge_id: int, name: str):
     if not form.validate_on_submit():
         abort(400)
     service.transition_pledge(pledge, name, actor=current_user, note=form.note.data)
-    db.session.commit()
     flash(_l("Status komitmen: %(s)s.", s=pledge.status_label), "success")
     return redirect(url_for(".detail", pledge_id=pledge.id))

@@ -14,9 +14,8 @@ from sponsorship.auth import service as auth_service
 from sponsorship.auth.forms import ConfirmForm
 from sponsorship.auth.models import SPONSOR, User
 from sponsorship.core.cache import FragmentCache
-from sponsorship.core.errors import DomainError
 from sponsorship.core.formatting import ui_locale as _ui_locale
-from sponsorship.core.forms import show_domain_error
+from sponsorship.core.forms import form_refusals
 from sponsorship.extensions import db
 from sponsorship.pledges.models import Pledge
 from sponsorship.portal import service
@@ -83,16 +82,12 @@ def colleagues():
     if form.validate_on_submit():
         # Blank: a random initial password, shown once on this page and never stored in clear.
         password = form.password.data or secrets.token_urlsafe(12)
-        try:
+        with form_refusals(form) as outcome:
             user = auth_service.create_user(
                 actor=current_user, username=form.username.data, full_name=form.full_name.data,
                 email=form.email.data, role=SPONSOR, password=password,
                 sponsor_id=current_user.sponsor_id, is_company_admin=False)
-            db.session.commit()
-        except DomainError as exc:
-            db.session.rollback()
-            show_domain_error(form, exc)
-        else:
+        if outcome.ok:
             flash(_l("Akun %(u)s dibuat.", u=user.username), "success")
             if not form.password.data:
                 shown_password = (user.username, password)
@@ -110,12 +105,10 @@ def colleague_active(user_id: int):
         abort(404)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
+    with form_refusals(None) as outcome:
         auth_service.set_active(user, actor=current_user, active=not user.active)
-        db.session.commit()
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "danger")
+    if not outcome.ok:
+        flash(str(outcome.error.message), "danger")
     else:
         flash(_l("Akun %(u)s diaktifkan.", u=user.username) if user.active
               else _l("Akun %(u)s dinonaktifkan.", u=user.username), "success")

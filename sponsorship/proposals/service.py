@@ -223,12 +223,11 @@ def create_proposal(*, actor, data: dict, lines: list[dict], files: dict | None 
 
 
 def add_attachment(proposal: AidProposal, *, actor, kind: str, file_storage) -> Attachment:
-    """Store a file for the proposal; the caller's failed commit should `discard()` it."""
+    """Store a file for the proposal; it goes again if the transaction does not commit."""
     if kind not in ATTACHMENT_KINDS:
         raise DomainError(_l("Jenis lampiran tidak dikenal."))
     kinds = uploads.IMAGE_KINDS if kind == "photo" else uploads.DEFAULT_KINDS
     stored = uploads.store_upload(file_storage, kinds=kinds, folder=f"proposals/{proposal.id}")
-    pending_files().append(stored.path)
     att = Attachment(proposal_id=proposal.id, kind=kind, path=stored.path, sha256=stored.sha256,
                      size=stored.size, mime=stored.mime, original_name=stored.original_name,
                      uploaded_by_id=getattr(actor, "id", None))
@@ -236,23 +235,6 @@ def add_attachment(proposal: AidProposal, *, actor, kind: str, file_storage) -> 
     audit.record(actor=actor, action="attach", obj=proposal,
                  changes={"attachment": [None, f"{kind}: {stored.original_name} ({stored.sha256[:12]})"]})
     return att
-
-
-def pending_files() -> list[str]:
-    """Files stored in this request; `discard_pending_files()` removes them if it fails."""
-    from flask import g, has_app_context
-
-    if not has_app_context():
-        return []
-    if "aid_pending_files" not in g:
-        g.aid_pending_files = []
-    return g.aid_pending_files
-
-
-def discard_pending_files() -> None:
-    for path in pending_files():
-        uploads.delete_upload(path)
-    pending_files().clear()
 
 
 # --- verification ------------------------------------------------------------------------

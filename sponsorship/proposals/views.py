@@ -11,9 +11,8 @@ from sponsorship import policy
 from sponsorship.audit.service import history
 from sponsorship.auth.models import VERIFIER, User
 from sponsorship.core import uploads
-from sponsorship.core.errors import DomainError
 from sponsorship.core.formatting import mask_nik
-from sponsorship.core.forms import show_domain_error
+from sponsorship.core.forms import form_refusals, show_domain_error
 from sponsorship.core.http import page_number
 from sponsorship.extensions import db
 from sponsorship.proposals import nik as nikcrypt
@@ -91,21 +90,13 @@ def create():
     lines_error = None
     if form.validate_on_submit():
         files = {kind: request.files.get(kind) for kind in ATTACHMENT_FIELDS}
-        try:
+        with form_refusals(None) as outcome:
             proposal = service.create_proposal(actor=current_user, data=form.data, lines=_lines(form),
                                                files=files)
-            db.session.commit()
-        except DomainError as exc:
-            db.session.rollback()
-            service.discard_pending_files()
-            if exc.field == "lines":
-                lines_error = exc.message
-            else:
-                show_domain_error(form, exc)
-        except Exception:
-            db.session.rollback()
-            service.discard_pending_files()
-            raise
+        if outcome.error and outcome.error.field == "lines":
+            lines_error = outcome.error.message
+        elif outcome.error:
+            show_domain_error(form, outcome.error)
         else:
             flash(_l("Usulan %(code)s dicatat.", code=proposal.code), "success")
             return redirect(url_for(".detail", proposal_id=proposal.id))
@@ -158,7 +149,6 @@ def move(proposal_id: int, name: str):
     if not form.validate_on_submit():
         abort(400)
     service.simple_move(proposal, name, actor=current_user, note=form.note.data)
-    db.session.commit()
     flash(_l("Status usulan %(code)s: %(s)s.", code=proposal.code, s=proposal.status_label), "success")
     if name == "take":
         return redirect(url_for(".verify", proposal_id=proposal.id))
@@ -176,7 +166,6 @@ def assign(proposal_id: int):
         return redirect(url_for(".detail", proposal_id=proposal.id))
     verifier = db.session.get(User, form.verifier_id.data)
     service.assign_verifier(proposal, actor=current_user, verifier=verifier)
-    db.session.commit()
     flash(_l("Verifikator ditugaskan."), "success")
     return redirect(url_for(".detail", proposal_id=proposal.id))
 
@@ -190,22 +179,14 @@ def verify(proposal_id: int):
         form.visit_date.data = date.today()
         form.recommended_amount.data = proposal.total_requested
     if form.validate_on_submit():
-        try:
+        with form_refusals(None) as outcome:
             service.record_verification(proposal, actor=current_user, data=form.data,
                                         photos=request.files.getlist("photos"))
-            db.session.commit()
-        except DomainError as exc:
-            db.session.rollback()
-            service.discard_pending_files()
-            if exc.field:
-                show_domain_error(form, exc)
-            else:
-                flash(str(exc.message), "danger")
-                return redirect(url_for(".detail", proposal_id=proposal.id))
-        except Exception:
-            db.session.rollback()
-            service.discard_pending_files()
-            raise
+        if outcome.error and outcome.error.field:
+            show_domain_error(form, outcome.error)
+        elif outcome.error:
+            flash(str(outcome.error.message), "danger")
+            return redirect(url_for(".detail", proposal_id=proposal.id))
         else:
             flash(_l("Hasil verifikasi %(code)s disimpan.", code=proposal.code), "success")
             return redirect(url_for("dashboard.home"))
@@ -220,18 +201,11 @@ def attach(proposal_id: int):
     form.kind.choices = [(k, v) for k, v in ATTACHMENT_KINDS.items() if k != "photo"]
     if not form.validate_on_submit():
         abort(400)
-    try:
+    with form_refusals(None) as outcome:
         service.add_attachment(proposal, actor=current_user, kind=form.kind.data,
                                file_storage=request.files.get("file"))
-        db.session.commit()
-    except DomainError as exc:
-        db.session.rollback()
-        service.discard_pending_files()
-        flash(str(exc.message), "danger")
-    except Exception:
-        db.session.rollback()
-        service.discard_pending_files()
-        raise
+    if not outcome.ok:
+        flash(str(outcome.error.message), "danger")
     else:
         flash(_l("Lampiran diunggah."), "success")
     return redirect(url_for(".detail", proposal_id=proposal.id))

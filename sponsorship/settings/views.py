@@ -6,8 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from sponsorship import policy
-from sponsorship.core.errors import DomainError
-from sponsorship.core.forms import show_domain_error
+from sponsorship.core.forms import form_refusals
 from sponsorship.extensions import db
 from sponsorship.settings import service
 from sponsorship.settings.forms import SettingsForm, TariffForm
@@ -34,7 +33,6 @@ def index():
             value = getattr(form, key).data
             values[key] = float(value) if isinstance(default, float) else value.strip()
         service.update_settings(actor=current_user, values=values)
-        db.session.commit()
         flash(_l("Pengaturan disimpan."), "success")
         return redirect(url_for(".index"))
     return _page(form, TariffForm(prefix="t"))
@@ -45,18 +43,14 @@ def index():
 def add_tariff():
     tariff_form = TariffForm(prefix="t")
     if tariff_form.validate_on_submit():
-        try:
+        with form_refusals(tariff_form) as outcome:
             service.add_tariff(
                 actor=current_user, jkn_class=tariff_form.jkn_class.data,
                 valid_from=tariff_form.valid_from.data,
                 monthly_premium=tariff_form.monthly_premium.data,
                 participant_share=tariff_form.participant_share.data, note=tariff_form.note.data,
             )
-        except DomainError as exc:
-            db.session.rollback()
-            show_domain_error(tariff_form, exc)
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(_l("Tarif ditambahkan."), "success")
             return redirect(url_for(".index"))
     return _page(SettingsForm(prefix="s", data=service.all_settings()), tariff_form), 422

@@ -7,8 +7,7 @@ from flask_login import current_user
 
 from sponsorship import policy
 from sponsorship.audit.service import history
-from sponsorship.core.errors import DomainError
-from sponsorship.core.forms import show_domain_error
+from sponsorship.core.forms import form_refusals
 from sponsorship.core.http import page_number
 from sponsorship.extensions import db
 from sponsorship.sponsors import service
@@ -37,16 +36,13 @@ def index():
 
 
 def _save(form: SponsorForm, sponsor: Sponsor | None):
-    try:
+    with form_refusals(form) as outcome:
         if sponsor is None:
             sponsor = service.create_sponsor(actor=current_user, data=form.data)
         else:
             service.update_sponsor(sponsor, actor=current_user, data=form.data)
-    except DomainError as exc:
-        db.session.rollback()
-        show_domain_error(form, exc)
+    if not outcome.ok:
         return None
-    db.session.commit()
     flash(_l("Data perusahaan disimpan."), "success")
     return redirect(url_for(".detail", sponsor_id=sponsor.id))
 

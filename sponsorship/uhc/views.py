@@ -12,10 +12,8 @@ from markupsafe import Markup
 from sponsorship import policy
 from sponsorship.audit.service import latest_event_id
 from sponsorship.core.cache import FragmentCache
-from sponsorship.core.errors import DomainError
 from sponsorship.core.formatting import ui_locale as _ui_locale
-from sponsorship.core.forms import show_domain_error
-from sponsorship.extensions import db
+from sponsorship.core.forms import form_refusals
 from sponsorship.uhc import service
 from sponsorship.uhc.forms import FigureForm, ImportForm
 from sponsorship.uhc.models import CoverageFigure
@@ -73,13 +71,9 @@ def dashboard():
 def create():
     form = FigureForm()
     if form.validate_on_submit():
-        try:
+        with form_refusals(form) as outcome:
             service.record_figure(actor=current_user, data=form.data)
-        except DomainError as exc:
-            db.session.rollback()
-            show_domain_error(form, exc)
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(_l("Angka kepesertaan disimpan."), "success")
             return redirect(url_for(".dashboard"))
     return render_template("uhc/figure_form.html", form=form, figure=None)
@@ -91,13 +85,9 @@ def edit(figure_id: int):
     figure = policy.get_or_404(CoverageFigure, figure_id, "uhc.edit", view_action="uhc.view")
     form = FigureForm(obj=figure)
     if form.validate_on_submit():
-        try:
+        with form_refusals(form) as outcome:
             service.update_figure(figure, actor=current_user, data=form.data)
-        except DomainError as exc:
-            db.session.rollback()
-            show_domain_error(form, exc)
-        else:
-            db.session.commit()
+        if outcome.ok:
             flash(_l("Perubahan disimpan."), "success")
             return redirect(url_for(".dashboard"))
     return render_template("uhc/figure_form.html", form=form, figure=figure)
@@ -117,14 +107,13 @@ def import_csv():
                 text = raw.decode("utf-8-sig")
             except UnicodeDecodeError:
                 text = raw.decode("cp1252", errors="replace")
-            try:
+            with form_refusals(None) as outcome:
                 figures = service.import_figures(actor=current_user, text=text)
-            except service.ImportRejected as exc:
-                db.session.rollback()
-                problems = exc.problems
-                flash(exc.message, "danger")
+            if isinstance(outcome.error, service.ImportRejected):
+                problems = outcome.error.problems
+            if not outcome.ok:
+                flash(outcome.error.message, "danger")
             else:
-                db.session.commit()
                 flash(_l("%(n)s bulan diimpor.", n=len(figures)), "success")
                 return redirect(url_for(".dashboard"))
     status = 422 if problems else 200

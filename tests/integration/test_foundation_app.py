@@ -206,26 +206,55 @@ def test_object_history_shows_old_and_new(login, staff, company_a):
     assert "Perusahaan menarik diri" not in get_page(login(sponsor), f"/pledges/{pledge.id}").get_text()
 
 
-@pytest.mark.unaudited_writes_expected
-def test_the_audit_guard_reports_a_request_that_commits_without_an_audit_event(app, app_ctx, staff):
+def test_a_commit_that_changes_rows_without_an_audit_event_is_refused(app, app_ctx, staff):
     from sponsorship.audit import service as audit
+    from sponsorship.audit.enforce import UnauditedWrite, audit_enforced
     from sponsorship.extensions import db
     from sponsorship.sponsors.models import Sponsor
-    from tests.audit_guard import unaudited_request_writes
 
-    with unaudited_request_writes() as seen:
-        with app.test_request_context("/sponsors/new", method="POST"):
-            db.session.add(Sponsor(name="PT Tanpa Jejak", npwp="0" * 16, legal_form="PT"))
+    with audit_enforced():
+        db.session.add(Sponsor(name="PT Tanpa Jejak", npwp="0" * 16, legal_form="PT"))
+        with pytest.raises(UnauditedWrite, match="changes to sponsor without an audit event"):
             db.session.commit()
-        with app.test_request_context("/sponsors/new", method="POST"):
-            sponsor = Sponsor(name="PT Dengan Jejak", npwp="1" * 16, legal_form="PT")
-            db.session.add(sponsor)
-            audit.record_create(sponsor, actor=staff)
+        db.session.rollback()
+        sponsor = Sponsor(name="PT Dengan Jejak", npwp="1" * 16, legal_form="PT")
+        db.session.add(sponsor)
+        audit.record_create(sponsor, actor=staff)
+        db.session.commit()
+        # an UPDATE statement bypasses the flush, and is seen all the same
+        db.session.execute(db.update(Sponsor).where(Sponsor.id == sponsor.id).values(short_name="X"))
+        with pytest.raises(UnauditedWrite, match="sponsor"):
             db.session.commit()
-        with app.test_request_context("/sponsors/1/edit", method="POST"):  # an UPDATE statement
-            db.session.execute(db.update(Sponsor).where(Sponsor.id == sponsor.id).values(short_name="X"))
+        db.session.rollback()
+        # a write whose savepoint rolled back changed nothing
+        with pytest.raises(RuntimeError), db.session.begin_nested():
+            db.session.add(Sponsor(name="PT Batal", npwp="2" * 16, legal_form="PT"))
+            db.session.flush()
+            raise RuntimeError("undo")
+        db.session.commit()
+        # signing in touches only exempt columns of the user
+        staff.last_login_at = staff.created_at
+        db.session.commit()
+        staff.full_name = "Nama Baru"
+        with pytest.raises(UnauditedWrite, match="user"):
             db.session.commit()
-    assert seen == [("POST", "/sponsors/new", ["sponsor"]), ("POST", "/sponsors/1/edit", ["sponsor"])]
+        db.session.rollback()
+    assert db.session.scalar(db.select(Sponsor.short_name).where(Sponsor.id == sponsor.id)) is None
+
+
+def test_a_request_that_would_commit_without_an_audit_event_fails_loudly(app, login, staff, monkeypatch):
+    from sponsorship.audit import service as audit
+    from sponsorship.audit.enforce import UnauditedWrite
+    from sponsorship.sponsors.models import Sponsor
+
+    # a service that forgets its audit event
+    monkeypatch.setattr(audit, "record_create", lambda obj, **_kw: db.session.flush())
+    client = login(staff)
+    with pytest.raises(UnauditedWrite, match="refused to commit changes to sponsor"):
+        client.post("/sponsors/new", data={"name": "PT Lupa Audit", "npwp": factories.valid_npwp(),
+                                           "legal_form": "PT"})  # TESTING propagates; production logs
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(Sponsor)) == 0
 
 
 def test_reading_requests_never_write_and_skip_transactions_on_postgresql(app, app_ctx, staff):
