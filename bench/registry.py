@@ -46,8 +46,7 @@ def main() -> None:
 
 def run(args, work: Path) -> None:
     url = args.database_url or f"sqlite:///{work / 'registry.db'}"
-    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench", "NIK_ENCRYPTION_KEY": "bench-enc",
-           "NIK_HMAC_KEY": "bench-mac"}
+    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench", "NIK_ENCRYPTION_KEY": "bench-enc"}
     flask = [str(Path(sys.executable).parent / "flask"), "--app", "app"]
     subprocess.run([*flask, "db", "upgrade", "heads"], env=env, cwd=ROOT, check=True, capture_output=True)
     subprocess.run([*flask, "seed-demo"], env=env, cwd=ROOT, check=True, capture_output=True)
@@ -82,7 +81,7 @@ def run(args, work: Path) -> None:
           f"(load average now {os.getloadavg()[0]:.1f}: wall time suffers on a busy machine)")
 
     os.environ.update({k: v for k, v in env.items() if k in ("DATABASE_URL", "NIK_ENCRYPTION_KEY",
-                                                             "NIK_HMAC_KEY", "SECRET_KEY")})
+                                                             "SECRET_KEY")})
     from sponsorship import create_app
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url})

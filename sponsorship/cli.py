@@ -1,4 +1,4 @@
-"""Shell commands: `flask --app app create-user`, `seed-demo`."""
+"""Shell commands: `flask --app app create-user`, `seed-demo` (and the registry's and NIK keys')."""
 from __future__ import annotations
 
 import click
@@ -52,5 +52,7 @@ def register_cli(app: Flask) -> None:
         click.echo("demo data ready")
 
     from sponsorship.beneficiaries.cli import register as register_registry
+    from sponsorship.identity.cli import register as register_identity
 
     register_registry(app)
+    register_identity(app)

@@ -82,7 +82,11 @@ class Config:
         self.PASSWORD_MIN_LENGTH = int(env.get("PASSWORD_MIN_LENGTH", 10))
         self.PAGE_SIZE = 25
         self.BENCH_ROUTES = _flag("BENCH_ROUTES", False)
-        # NIK secrecy: encryption key and blind-index key, kept outside the database.
+        # NIK secrecy (sponsorship/identity): the current key, as an id stored beside each row and a
+        # secret (HKDF derives the encryption and the blind-index key from it), and the older keys
+        # still read during a rotation, "id:secret,id:secret" (`flask rotate-nik-keys` moves rows
+        # off them). Kept outside the database.
+        self.NIK_KEY_ID = env.get("NIK_KEY_ID") or "k1"
         self.NIK_ENCRYPTION_KEY = env.get("NIK_ENCRYPTION_KEY") or instance_secret(instance_path, "nik_key")
-        self.NIK_HMAC_KEY = env.get("NIK_HMAC_KEY") or instance_secret(instance_path, "nik_hmac_key")
+        self.NIK_PREVIOUS_KEYS = env.get("NIK_PREVIOUS_KEYS", "")
         self.IMPORT_MAX_BYTES = int(env.get("IMPORT_MAX_BYTES", 50 * 1024 * 1024))

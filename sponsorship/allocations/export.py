@@ -6,7 +6,7 @@ import io
 
 from flask_babel import lazy_gettext as _l
 
-from sponsorship.beneficiaries.nik import cipher
+from sponsorship.identity import cipher
 
 # (header, description) in the order BPJS's registration sheet expects them.
 EXPORT_COLUMNS = [
@@ -32,7 +32,7 @@ def rows(allocations) -> list[list[str]]:
         address = b.address or ""
         if b.rt:
             address = f"{address} RT {b.rt}/RW {b.rw or '-'}".strip()
-        out.append([c.decrypt(b.nik_encrypted), b.kk_number or "", b.name,
+        out.append([c.decrypt(b.nik_encrypted, b.nik_key_id), b.kk_number or "", b.name,
                     b.birth_date.isoformat() if b.birth_date else "", b.sex or "", address,
                     b.region.name if b.region else "", b.region_code or "", b.jkn_number or "", "3",
                     a.start_month.isoformat()])

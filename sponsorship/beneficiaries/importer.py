@@ -26,7 +26,12 @@ from sponsorship.beneficiaries.models import (
     Discrepancy,
     SourceRecord,
 )
-from sponsorship.beneficiaries.nik import (
+from sponsorship.beneficiaries.text import normalise
+from sponsorship.core.csvtext import csv_reader
+from sponsorship.core.errors import DomainError
+from sponsorship.core.models import utcnow
+from sponsorship.extensions import db
+from sponsorship.identity import (
     SCIENTIFIC,
     NikError,
     agrees_with_nik,
@@ -35,11 +40,6 @@ from sponsorship.beneficiaries.nik import (
     clean_nik,
     mask,
 )
-from sponsorship.beneficiaries.text import normalise
-from sponsorship.core.csvtext import csv_reader
-from sponsorship.core.errors import DomainError
-from sponsorship.core.models import utcnow
-from sponsorship.extensions import db
 from sponsorship.regions import service as regions
 
 MAX_ROWS = 300_000
@@ -416,8 +416,11 @@ def plan_import(parsed: ParsedFile, *, today: date | None = None) -> Plan:
     cols = [table.c[n] for n in ["id", "nik_index", "field_sources", "nik_mismatch", *FIELD_NAMES]]
     for i in range(0, len(rows), CHUNK):
         keys = [k for k, _ in rows[i:i + CHUNK]]
-        for r in db.session.execute(select(*cols).where(table.c.nik_index.in_(keys))).mappings():
-            existing[r["nik_index"]] = r
+        # During a key rotation a resident may still be indexed under a previous key.
+        older = {old: k for k, v in rows[i:i + CHUNK] for old in c.older_indexes(v["nik"])}
+        found = select(*cols).where(table.c.nik_index.in_(keys + list(older)))
+        for r in db.session.execute(found).mappings():
+            existing[older.get(r["nik_index"], r["nik_index"])] = r
     source = parsed.source
     created_sources: dict | None = None  # the same for every new row of a file: shared, dumped once
     for key, values in rows:
@@ -533,7 +536,8 @@ def _apply_plan(plan: Plan, parsed: ParsedFile, *, batch_id: int, today: date | 
             chunk = []
             for row in plan.created[i:i + 10000]:
                 values = {k: row.get(k, defaults.get(k)) for k in keys}
-                values.update(nik_encrypted=c.encrypt(row["_nik"]), created_at=now, updated_at=now)
+                values.update(nik_encrypted=c.encrypt(row["_nik"]), nik_key_id=c.key_id, created_at=now,
+                              updated_at=now)
                 chunk.append(values)
             _bulk_insert(table, chunk)
         ids.update(db.session.execute(select(table.c.nik_index, table.c.id).where(table.c.id > before)).all())

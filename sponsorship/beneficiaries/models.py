@@ -58,6 +58,7 @@ class Beneficiary(TimestampMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     nik_encrypted: Mapped[str] = mapped_column(String(120))
     nik_index: Mapped[str] = mapped_column(String(64), unique=True)  # HMAC-SHA256 blind index
+    nik_key_id: Mapped[str] = mapped_column(String(16), index=True)  # the key of both (sponsorship.identity)
     nik_masked: Mapped[str] = mapped_column(String(16))  # 197101******0003
     kk_number: Mapped[str | None] = mapped_column(String(16), index=True)
     name: Mapped[str] = mapped_column(String(200))

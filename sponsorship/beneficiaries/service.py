@@ -16,12 +16,12 @@ from sponsorship.audit import service as audit
 from sponsorship.auth.models import ADMIN, STAFF
 from sponsorship.beneficiaries import importer
 from sponsorship.beneficiaries.models import RECONCILED_FIELDS, Beneficiary, Discrepancy, ImportBatch
-from sponsorship.beneficiaries.nik import NikError, agrees_with_nik, cipher, clean_nik
 from sponsorship.beneficiaries.text import normalise
 from sponsorship.core import files
 from sponsorship.core.errors import DomainError, PermissionDenied
 from sponsorship.core.models import utcnow
 from sponsorship.extensions import db
+from sponsorship.identity import NikError, agrees_with_nik, cipher, clean_nik
 
 OFFICE = frozenset({ADMIN, STAFF})
 PBI = ("PBI_APBN", "PBI_APBD")
@@ -246,7 +246,9 @@ def find_by_nik(raw: str) -> Beneficiary | None:
         nik = clean_nik(raw)
     except NikError:
         return None
-    return db.session.scalar(select(Beneficiary).where(Beneficiary.nik_index == cipher().blind_index(nik)))
+    # Under every configured key: rows not yet moved to the current one are found too.
+    indexes = cipher().blind_indexes(nik)
+    return db.session.scalar(select(Beneficiary).where(Beneficiary.nik_index.in_(indexes)))
 
 
 def search_stmt(*, q: str = "", region: str = "", segment: str = "", status: str = "",
@@ -256,7 +258,7 @@ def search_stmt(*, q: str = "", region: str = "", segment: str = "", status: str
     q = (q or "").strip()
     if q.isdigit() and len(q) == 16:
         # Could be a KK or a NIK: the NIK through its blind index, never in clear.
-        stmt = stmt.where(or_(B.kk_number == q, B.nik_index == cipher().blind_index(q)))
+        stmt = stmt.where(or_(B.kk_number == q, B.nik_index.in_(cipher().blind_indexes(q))))
     elif q:
         term = normalise(q).replace("%", "").replace("_", "")
         # Prefix of the whole name (index range) or of any later word ("nur" finds "Siti Nurhaliza").
@@ -305,7 +307,8 @@ def resolve_discrepancy(d: Discrepancy, *, actor, source: str, note: str | None 
     if d.field == "name":
         b.name_search = normalise(value)
     if d.field == "birth_date":
-        b.nik_mismatch = not agrees_with_nik(cipher().decrypt(b.nik_encrypted), b.sex, b.birth_date)
+        nik = cipher().decrypt(b.nik_encrypted, b.nik_key_id)
+        b.nik_mismatch = not agrees_with_nik(nik, b.sex, b.birth_date)
     sources = dict(b.field_sources or {})
     sources[d.field] = [source, chosen["date"]]
     b.field_sources = sources

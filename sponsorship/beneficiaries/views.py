@@ -23,10 +23,10 @@ from sponsorship.beneficiaries.models import (
     ImportBatch,
     SourceRecord,
 )
-from sponsorship.beneficiaries.nik import cipher
 from sponsorship.core.forms import form_refusals
 from sponsorship.core.http import page_number
 from sponsorship.extensions import db
+from sponsorship.identity import cipher
 from sponsorship.regions.service import all_regions
 
 bp = Blueprint("beneficiaries", __name__, url_prefix="/beneficiaries")
@@ -72,7 +72,8 @@ def detail(beneficiary_id: int):
                                      .order_by(Allocation.id.desc())).all()
     discrepancies = db.session.scalars(select(Discrepancy).where(Discrepancy.beneficiary_id == b.id)
                                        .order_by(Discrepancy.id.desc())).all()
-    return render_template("beneficiaries/detail.html", b=b, nik=cipher().decrypt(b.nik_encrypted),
+    nik = cipher().decrypt(b.nik_encrypted, b.nik_key_id)
+    return render_template("beneficiaries/detail.html", b=b, nik=nik,
                            reasons=service.ineligibility_reasons(b), records=records,
                            allocations=allocations, discrepancies=discrepancies,
                            events=history("beneficiary", b.id), SOURCES=SOURCES, COLUMNS=importer.COLUMNS)

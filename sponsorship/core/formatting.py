@@ -70,13 +70,6 @@ def waktu(value: datetime | None) -> str:
     return f"{_format_date(local.date(), 'd MMMM yyyy', ui_locale())} {local:%H:%M} WIB"
 
 
-def mask_nik(nik: str | None) -> str:
-    """`197101******0003`: region and the last four stay, the birth date is hidden."""
-    if not nik:
-        return "–"
-    return nik[:6] + "*" * (len(nik) - 10) + nik[-4:] if len(nik) > 10 else "*" * len(nik)
-
-
 HARI = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
 BULAN = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September",
          "Oktober", "November", "Desember")
@@ -95,13 +88,15 @@ def tanggal_resmi(value: date) -> str:
 
 
 def register_filters(app) -> None:
+    from sponsorship.identity import mask
+
     app.jinja_env.filters.update(
         rupiah=rupiah,
         terbilang=terbilang,
         tanggal=tanggal,
         bulan=month_label,
         waktu=waktu,
-        mask_nik=mask_nik,
+        mask_nik=mask,
         tanggal_terbilang=tanggal_terbilang,
         tanggal_resmi=tanggal_resmi,
     )

@@ -14,6 +14,7 @@ from sponsorship.core.errors import DomainError
 from sponsorship.core.formatting import tanggal_resmi, tanggal_terbilang, terbilang
 from sponsorship.documents import service
 from sponsorship.documents.models import APPROVAL_LETTER, MINUTES, VERIFICATION_SHEET, Document
+from sponsorship.identity import mask
 from sponsorship.settings.service import get_setting
 
 MINUTES_OBJECT = "aid_minutes"
@@ -87,7 +88,7 @@ def verification_context(proposal) -> dict[str, Any]:
         "title": "Lembar Verifikasi Lapangan",
         "code": proposal.code,
         "patient_name": proposal.patient_name,
-        "nik_masked": f"************{proposal.nik_last4}",
+        "nik_masked": mask(proposal.nik_last4),
         "address": proposal.address,
         "kelurahan": proposal.kelurahan.name,
         "kecamatan": proposal.kelurahan.kecamatan_name,

@@ -97,13 +97,15 @@ class AidProposal(TimestampMixin, db.Model):
     status: Mapped[str] = mapped_column(String(20), default=SUBMITTED)
     status_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    # The patient: NIK encrypted with a blind index (lookups), last four digits for /track.
+    # The patient: NIK (and KK) encrypted with a blind index (lookups), under the key nik_key_id
+    # names (sponsorship.identity); the last four digits for /track.
     patient_name: Mapped[str] = mapped_column(String(120))
     patient_nik_enc: Mapped[str] = mapped_column(Text)
     patient_nik_hash: Mapped[str] = mapped_column(String(64), index=True)
     nik_last4: Mapped[str] = mapped_column(String(4))
     patient_kk_enc: Mapped[str | None] = mapped_column(Text)
     patient_kk_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    nik_key_id: Mapped[str] = mapped_column(String(16), index=True)
 
     applicant_name: Mapped[str | None] = mapped_column(String(120))
     applicant_relation: Mapped[str | None] = mapped_column(String(60))

@@ -16,7 +16,7 @@ from sponsorship.core.errors import DomainError, PermissionDenied
 from sponsorship.core.models import utcnow
 from sponsorship.core.workflow import Transition, Workflow
 from sponsorship.extensions import db
-from sponsorship.proposals import nik as nikcrypt
+from sponsorship.identity import cipher, clean_kk, clean_nik, mask
 from sponsorship.proposals.models import (
     APPROVED,
     ATTACHMENT_KINDS,
@@ -170,8 +170,8 @@ def create_proposal(*, actor, data: dict, lines: list[dict], files: dict | None 
     """Intake by staff. `files` maps an attachment kind to a FileStorage (or a list of them)."""
     if actor is None or actor.role not in OFFICE:
         raise PermissionDenied(_l("Hanya staf yang mencatat usulan bantuan."))
-    nik = nikcrypt.clean_nik(data.get("patient_nik"))
-    kk = nikcrypt.clean_kk(data.get("patient_kk"))
+    nik = clean_nik(data.get("patient_nik"), field="patient_nik")
+    kk = clean_kk(data.get("patient_kk"), field="patient_kk")
     kelurahan = data.get("kelurahan_code")
     if regions.get(kelurahan) is None:
         raise DomainError(_l("Pilih kelurahan."), field="kelurahan_code")
@@ -191,13 +191,15 @@ def create_proposal(*, actor, data: dict, lines: list[dict], files: dict | None 
     year = now.year
     seq = next_number("proposal", year)
     prefix = get_setting("aid_proposal_prefix")
+    c = cipher()
     proposal = AidProposal(
         code=f"{prefix}-{year}-{seq:04d}", year=year, seq=seq, status=SUBMITTED, status_changed_at=now,
         patient_name=_text(data, "patient_name", _l("Nama pasien"), max_len=120),
-        patient_nik_enc=nikcrypt.encrypt(nik), patient_nik_hash=nikcrypt.blind_index(nik),
+        patient_nik_enc=c.encrypt(nik), patient_nik_hash=c.blind_index(nik),
         nik_last4=nik[-4:],
-        patient_kk_enc=nikcrypt.encrypt(kk) if kk else None,
-        patient_kk_hash=nikcrypt.blind_index("kk:" + kk) if kk else None,
+        patient_kk_enc=c.encrypt(kk, kind="kk") if kk else None,
+        patient_kk_hash=c.blind_index(kk, kind="kk") if kk else None,
+        nik_key_id=c.key_id,
         applicant_name=applicant, applicant_relation=relation if applicant else None,
         phone=_text(data, "phone", _l("Nomor telepon"), max_len=30),
         address=_text(data, "address", _l("Alamat"), max_len=300),
@@ -380,18 +382,27 @@ def overdue_count() -> int:
     return db.session.scalar(db.select(func.count()).select_from(AidProposal).where(overdue_clause())) or 0
 
 
+def patient_nik(proposal: AidProposal) -> str:
+    """The patient's NIK in clear (for masking or a lookup; never for a URL, log or audit)."""
+    return cipher().decrypt(proposal.patient_nik_enc, proposal.nik_key_id) or ""
+
+
 def other_help(proposal: AidProposal) -> dict:
     """What the patient already gets: aid paid to the same NIK or KK in the last 12 months,
     and a premium slot when the registry and allocations exist."""
     from sponsorship.disbursements.models import Disbursement
 
     since = date.today() - timedelta(days=365)
-    same = [AidProposal.patient_nik_hash == proposal.patient_nik_hash]
-    if proposal.patient_kk_hash:
-        same.append(AidProposal.patient_kk_hash == proposal.patient_kk_hash)
+    # Under every configured key: proposals not yet moved to the current key are found too.
+    c = cipher()
+    niks = c.blind_indexes(patient_nik(proposal))
+    same = [AidProposal.patient_nik_hash.in_(niks)]
+    if proposal.patient_kk_enc:
+        kk = c.decrypt(proposal.patient_kk_enc, proposal.nik_key_id, kind="kk")
+        same.append(AidProposal.patient_kk_hash.in_(c.blind_indexes(kk, kind="kk")))
     rows = db.session.execute(
         db.select(AidProposal.code, AidProposal.id, Disbursement.amount, Disbursement.paid_on,
-                  (AidProposal.patient_nik_hash == proposal.patient_nik_hash).label("same_nik"))
+                  AidProposal.patient_nik_hash.in_(niks).label("same_nik"))
         .join(Disbursement, Disbursement.proposal_id == AidProposal.id)
         .where(or_(*same), AidProposal.id != proposal.id, Disbursement.paid_on >= since)
         .order_by(Disbursement.paid_on.desc())
@@ -405,7 +416,7 @@ def premium_slot(proposal: AidProposal) -> str | None:
     from sponsorship.beneficiaries.service import find_by_nik
     from sponsorship.pledges.models import Pledge
 
-    resident = find_by_nik(nikcrypt.decrypt(proposal.patient_nik_enc) or "")
+    resident = find_by_nik(patient_nik(proposal))
     if resident is None:
         return None
     row = db.session.execute(
@@ -460,14 +471,12 @@ def verification_document_context(proposal: AidProposal) -> dict:
 
     The NIK appears masked; no diagnosis is stored, so none can leak into the sheet.
     """
-    from sponsorship.core.formatting import mask_nik
-
     v = proposal.verification
     return {
         "kind": "lembar_verifikasi_lapangan",
         "code": proposal.code,
         "patient_name": proposal.patient_name,
-        "patient_nik_masked": mask_nik(nikcrypt.decrypt(proposal.patient_nik_enc)),
+        "patient_nik_masked": mask(patient_nik(proposal)),
         "applicant_name": proposal.applicant_name,
         "applicant_relation": proposal.applicant_relation,
         "address": proposal.address,

@@ -11,11 +11,10 @@ from sponsorship import policy
 from sponsorship.audit.service import history
 from sponsorship.auth.models import VERIFIER, User
 from sponsorship.core import uploads
-from sponsorship.core.formatting import mask_nik
 from sponsorship.core.forms import form_refusals, show_domain_error
 from sponsorship.core.http import page_number
 from sponsorship.extensions import db
-from sponsorship.proposals import nik as nikcrypt
+from sponsorship.identity import mask
 from sponsorship.proposals import service
 from sponsorship.proposals.forms import (
     ATTACHMENT_FIELDS,
@@ -126,11 +125,10 @@ def detail(proposal_id: int):
     from sponsorship.disbursements.models import Disbursement
 
     payout = db.session.scalar(db.select(Disbursement).where(Disbursement.proposal_id == proposal.id))
-    nik = nikcrypt.decrypt(proposal.patient_nik_enc)
     return render_template(
         "proposals/detail.html", proposal=proposal, moves=moves, move_form=MoveForm(),
         assign_form=assign_form, attach_form=attach_form, payout=payout,
-        masked_nik=mask_nik(nik), events=history("aid_proposal", proposal.id),
+        masked_nik=mask(service.patient_nik(proposal)), events=history("aid_proposal", proposal.id),
         other_help=service.other_help(proposal), overdue=service.is_overdue(proposal),
         targets=service.targets())
 

@@ -3,7 +3,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from sponsorship.core.formatting import mask_nik, month_label, rupiah, tanggal, terbilang, waktu
+from sponsorship.core.formatting import month_label, rupiah, tanggal, terbilang, waktu
+from sponsorship.identity import mask as mask_nik
 
 
 @pytest.mark.parametrize(("amount", "shown"), [
