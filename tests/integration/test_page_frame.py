@@ -129,3 +129,14 @@ def test_the_frame_environment_has_no_globals_but_url_for_and_gettext(app):
     assert env.filters is app.jinja_env.filters and env.loader is app.jinja_env.loader
     # Page templates keep their helpers: only the frame is cut off from them.
     assert "can" in app.jinja_env.globals
+
+
+def test_pages_load_only_bootstrap_and_app_js_and_the_badge_comes_as_a_number(app, login, staff):
+    client = login(staff)
+    page = get_page(client, "/pledges/")
+    scripts = [s["src"] for s in page.select("script[src]")]
+    assert scripts == ["/static/vendor/bootstrap/bootstrap.bundle.min.js", "/static/js/app.js"]
+    slot = page.select_one("[data-testid=notifications-link] [data-notification-count]")
+    assert slot["data-notification-count"] == "/notifications/count" and not slot.contents
+    assert client.get("/notifications/count").get_json() == {"unread": 0}
+    assert app.test_client().get("/notifications/count").status_code == 302  # to the login page
