@@ -26,11 +26,13 @@ translations: $(VENV)/.runtime
 migrate: $(VENV)/.runtime translations
 	$(FLASK) db upgrade heads
 
-# The demo is served over plain http on loopback, so the session cookie may not be Secure here.
+# The demo is served over plain http on loopback, so the session cookie may not be Secure here,
+# and its documents' QR codes point to that loopback address (said explicitly: see .env.example).
+DEMO_URL := $${PUBLIC_BASE_URL:-http://$(HOST):$(PORT)}
 run: migrate
-	$(FLASK) seed-demo --if-empty
-	SESSION_COOKIE_SECURE=$${SESSION_COOKIE_SECURE:-0} $(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) \
-		--access-logfile - app:app
+	PUBLIC_BASE_URL=$(DEMO_URL) $(FLASK) seed-demo --if-empty
+	PUBLIC_BASE_URL=$(DEMO_URL) SESSION_COOKIE_SECURE=$${SESSION_COOKIE_SECURE:-0} \
+		$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) --access-logfile - app:app
 
 test: $(VENV)/.dev translations
 	$(BIN)/pytest

@@ -216,6 +216,7 @@ def main(argv: list[str] | None = None) -> int:
         "BENCH_ROUTES": "1",
         "SESSION_COOKIE_SECURE": "0",
         "UPLOAD_DIR": str(tmp / "uploads"),
+        "PUBLIC_BASE_URL": f"http://{HOST}",  # the demo's documents are issued by seed-demo
         "FLASK_DEBUG": "0",
     }
     proc = None

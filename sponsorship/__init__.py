@@ -148,6 +148,8 @@ def _register_hooks(app: Flask) -> None:
 
     # Globals, not only context: macros imported without context (pagination) call them too.
     app.jinja_env.globals.update(can=policy.can, page_url=page_url)
+    # The cached frame has its own environment, without these globals or the processor below.
+    layout.init_app(app)
 
     @app.context_processor
     def inject_helpers():

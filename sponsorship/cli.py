@@ -48,6 +48,9 @@ def register_cli(app: Flask) -> None:
         if if_empty and db.session.scalar(db.select(User.id).limit(1)) is not None:
             click.echo("database not empty: demo data left as it is")
             return
+        if not app.config["PUBLIC_BASE_URL"]:  # before any step: the demo issues documents
+            raise click.ClickException("PUBLIC_BASE_URL is not set: the demo's documents need the "
+                                       "address their QR codes point to (make run sets it)")
         run()
         click.echo("demo data ready")
 

@@ -1,19 +1,166 @@
-"""Configuration read from the environment (see .env.example)."""
+"""Configuration: the one place that reads the environment (see .env.example).
+
+`ENVIRONMENT` declares every variable an operator may set, with its type, default and meaning;
+`read_environment` parses them all at startup, and a value that does not parse stops the app
+with a message naming the variable. `Config` turns the values into Flask's settings.
+"""
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _flag(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
-    if value is None:
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+class ConfigError(RuntimeError):
+    """The configuration cannot work: raised at startup, or where a missing value is needed."""
+
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+def _flag(text: str) -> bool:
+    value = text.lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ValueError("expected 1/0, true/false, yes/no or on/off")
+
+
+def _whole(minimum: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise ValueError("expected a whole number") from None
+        if value < minimum:
+            raise ValueError(f"must be at least {minimum}")
+        return value
+
+    return parse
+
+
+def _text(text: str) -> str:
+    return text
+
+
+def _database_url(text: str) -> str:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        make_url(text)
+    except (ArgumentError, ValueError):
+        raise ValueError("expected a database URL such as postgresql+psycopg://user@host/name") from None
+    return text
+
+
+def _public_url(text: str) -> str:
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("expected an http(s) address such as https://csr.example.go.id")
+    if parts.query or parts.fragment:
+        raise ValueError("no query or fragment: only the address the app is served at")
+    return text.rstrip("/")
+
+
+def _rate_limit(text: str) -> str:
+    from limits import parse_many
+
+    parse_many(text)  # ValueError: "couldn't parse rate limit string ..."
+    return text
+
+
+def _limiter_storage(text: str) -> str:
+    from limits.storage import SCHEMES
+
+    scheme = text.partition("://")[0]
+    if "://" not in text or scheme not in SCHEMES:
+        raise ValueError(f"unknown storage {scheme!r}: memory://, redis://host:port/db, "
+                         "memcached://host:port ...")
+    return text
+
+
+@dataclass(frozen=True)
+class EnvSetting:
+    name: str
+    parse: Callable[[str], Any]  # raises ValueError with the reason
+    default: Any  # None: worked out at startup, as `doc` says
+    doc: str
+    secret: bool = False  # never repeated in an error message (keys, URLs with passwords)
+
+
+MIB = 1024 * 1024
+ENVIRONMENT: tuple[EnvSetting, ...] = (
+    EnvSetting("SECRET_KEY", _text, None,
+               "signs session cookies and CSRF tokens; unset: generated once into instance/", secret=True),
+    EnvSetting("DATABASE_URL", _database_url, None,
+               "SQLAlchemy URL; unset: SQLite under instance/", secret=True),
+    EnvSetting("DB_PRE_PING", _flag, False, "ping each pooled connection before use"),
+    EnvSetting("PUBLIC_BASE_URL", _public_url, None,
+               "the address QR codes and verification links of documents point to; unset: the "
+               "request's own address, and documents issued outside a request are refused"),
+    EnvSetting("UPLOAD_DIR", _text, None, "uploads and issued documents; unset: instance/uploads"),
+    EnvSetting("MAX_CONTENT_LENGTH", _whole(1), 60 * MIB, "largest request body, in bytes"),
+    EnvSetting("IMPORT_MAX_BYTES", _whole(1), 50 * MIB, "largest registry import file, in bytes"),
+    EnvSetting("SESSION_COOKIE_SECURE", _flag, True, "session cookie only over https"),
+    EnvSetting("SESSION_HOURS", _whole(1), 8, "how long a sign-in lasts, in hours"),
+    EnvSetting("RATELIMIT_STORAGE_URI", _limiter_storage, "memory://",
+               "where login throttling counts (memory:// is per worker process)", secret=True),
+    EnvSetting("LOGIN_LIMIT_PER_ACCOUNT", _rate_limit, "5 per 15 minutes", "failed logins per account"),
+    EnvSetting("LOGIN_LIMIT_PER_ADDRESS", _rate_limit, "20 per 15 minutes", "failed logins per address"),
+    EnvSetting("TRACK_LIMIT", _rate_limit, "10 per 10 minutes", "status look-ups on /track per address"),
+    EnvSetting("TRUSTED_PROXIES", _whole(0), 0, "proxies in front of the app whose X-Forwarded-* count"),
+    EnvSetting("PASSWORD_MIN_LENGTH", _whole(8), 10, "shortest password accepted"),
+    EnvSetting("BENCH_ROUTES", _flag, False, "the /bench/ routes of bench/pages.py (never in production)"),
+    EnvSetting("NIK_KEY_ID", _text, "k1",
+               "id of the current NIK key, stored beside every encrypted NIK (checked by sponsorship.identity)"),
+    EnvSetting("NIK_ENCRYPTION_KEY", _text, None,
+               "secret of the current NIK key; unset: generated once into instance/", secret=True),
+    EnvSetting("NIK_PREVIOUS_KEYS", _text, "",
+               "older NIK keys still read during a rotation, as id:secret,id:secret", secret=True),
+)
+
+
+def read_environment(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Every declared variable, parsed; unset or empty gives the default. All errors at once."""
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    errors = []
+    for setting in ENVIRONMENT:
+        raw = (environ.get(setting.name) or "").strip()
+        if not raw:
+            values[setting.name] = setting.default
+            continue
+        try:
+            values[setting.name] = setting.parse(raw)
+        except ValueError as exc:
+            shown = "(value not shown)" if setting.secret else repr(raw)
+            errors.append(f"{setting.name}={shown}: {exc}")
+    if errors:
+        raise ConfigError("invalid configuration in the environment (see .env.example):\n  "
+                          + "\n  ".join(errors))
+    return values
+
+
+def is_loopback(host: str) -> bool:
+    """Whether `host` (a name or address, maybe with a port) is this machine."""
+    name = urlsplit(f"//{host}").hostname or ""
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
 
 
 def instance_secret(instance_path: Path, name: str, nbytes: int = 32) -> str:
@@ -34,59 +181,55 @@ def instance_secret(instance_path: Path, name: str, nbytes: int = 32) -> str:
 
 
 class Config:
-    """Defaults for a real deployment; everything can be overridden from the environment."""
+    """Flask's settings from `read_environment()`, plus the fixed ones."""
 
     def __init__(self, instance_path: Path) -> None:
-        env = os.environ
-        self.SECRET_KEY = env.get("SECRET_KEY") or instance_secret(instance_path, "secret_key")
-        self.SQLALCHEMY_DATABASE_URI = env.get("DATABASE_URL") or (
-            f"sqlite:///{instance_path / 'sponsorship.db'}"
-        )
+        v = read_environment()
+        self.SECRET_KEY = v["SECRET_KEY"] or instance_secret(instance_path, "secret_key")
+        self.SQLALCHEMY_DATABASE_URI = v["DATABASE_URL"] or f"sqlite:///{instance_path / 'sponsorship.db'}"
         # No ping before each checkout: on PostgreSQL it doubled the round trips of a page.
         # A connection the server dropped fails one request, and SQLAlchemy then replaces the
         # whole pool; DB_PRE_PING=1 buys that request back where connections drop often.
-        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": _flag("DB_PRE_PING", False),
-                                          "pool_recycle": 1800}
-        self.UPLOAD_DIR = env.get("UPLOAD_DIR") or str(instance_path / "uploads")
-        self.MAX_CONTENT_LENGTH = int(env.get("MAX_CONTENT_LENGTH", 60 * 1024 * 1024))
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": v["DB_PRE_PING"], "pool_recycle": 1800}
+        self.PUBLIC_BASE_URL = v["PUBLIC_BASE_URL"]  # see documents.render.public_base_url
+        self.UPLOAD_DIR = v["UPLOAD_DIR"] or str(instance_path / "uploads")
+        self.DOCUMENT_DIR = None  # None: <UPLOAD_DIR>/documents
+        self.MAX_CONTENT_LENGTH = v["MAX_CONTENT_LENGTH"]
 
         # Cookies: secure by default; SESSION_COOKIE_SECURE=0 only for plain-http demos.
+        # No "remember me" (login_user is never asked to remember), so no REMEMBER_COOKIE_*.
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
-        self.SESSION_COOKIE_SECURE = _flag("SESSION_COOKIE_SECURE", True)
+        self.SESSION_COOKIE_SECURE = v["SESSION_COOKIE_SECURE"]
         self.SESSION_COOKIE_NAME = "sponsorship_session"
         # A sign-in lasts SESSION_HOURS (a working day) from when the session last changed (sign-in,
         # a language switch, a message shown), not from every click: the cookie is not signed and
         # sent again on every response.
-        self.PERMANENT_SESSION_LIFETIME = timedelta(hours=int(env.get("SESSION_HOURS", 8)))
+        self.PERMANENT_SESSION_LIFETIME = timedelta(hours=v["SESSION_HOURS"])
         self.SESSION_REFRESH_EACH_REQUEST = False
-        self.REMEMBER_COOKIE_DURATION = timedelta(days=1)
-        self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
-        self.REMEMBER_COOKIE_HTTPONLY = True
-        self.REMEMBER_COOKIE_SAMESITE = "Lax"
         # total_seconds: timedelta.seconds is 0 for whole days, and 0 would expire every token.
         self.WTF_CSRF_TIME_LIMIT = int(self.PERMANENT_SESSION_LIFETIME.total_seconds())
 
         # Login throttling; use redis://... when several workers or hosts serve the app.
-        self.RATELIMIT_STORAGE_URI = env.get("RATELIMIT_STORAGE_URI", "memory://")
+        self.RATELIMIT_STORAGE_URI = v["RATELIMIT_STORAGE_URI"]
         self.RATELIMIT_HEADERS_ENABLED = False
-        self.LOGIN_LIMIT_PER_ACCOUNT = env.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes")
-        self.LOGIN_LIMIT_PER_ADDRESS = env.get("LOGIN_LIMIT_PER_ADDRESS", "20 per 15 minutes")
-        self.TRUSTED_PROXIES = int(env.get("TRUSTED_PROXIES", 0))
+        self.LOGIN_LIMIT_PER_ACCOUNT = v["LOGIN_LIMIT_PER_ACCOUNT"]
+        self.LOGIN_LIMIT_PER_ADDRESS = v["LOGIN_LIMIT_PER_ADDRESS"]
+        self.TRACK_LIMIT = v["TRACK_LIMIT"]
+        self.TRUSTED_PROXIES = v["TRUSTED_PROXIES"]
 
         self.BABEL_DEFAULT_LOCALE = "id"
         self.BABEL_DEFAULT_TIMEZONE = "Asia/Jakarta"
         self.BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "sponsorship" / "translations")
         self.LANGUAGES = ("id", "en")
 
-        self.PASSWORD_MIN_LENGTH = int(env.get("PASSWORD_MIN_LENGTH", 10))
+        self.PASSWORD_MIN_LENGTH = v["PASSWORD_MIN_LENGTH"]
         self.PAGE_SIZE = 25
-        self.BENCH_ROUTES = _flag("BENCH_ROUTES", False)
+        self.BENCH_ROUTES = v["BENCH_ROUTES"]
         # NIK secrecy (sponsorship/identity): the current key, as an id stored beside each row and a
         # secret (HKDF derives the encryption and the blind-index key from it), and the older keys
-        # still read during a rotation, "id:secret,id:secret" (`flask rotate-nik-keys` moves rows
-        # off them). Kept outside the database.
-        self.NIK_KEY_ID = env.get("NIK_KEY_ID") or "k1"
-        self.NIK_ENCRYPTION_KEY = env.get("NIK_ENCRYPTION_KEY") or instance_secret(instance_path, "nik_key")
-        self.NIK_PREVIOUS_KEYS = env.get("NIK_PREVIOUS_KEYS", "")
-        self.IMPORT_MAX_BYTES = int(env.get("IMPORT_MAX_BYTES", 50 * 1024 * 1024))
+        # still read during a rotation (`flask rotate-nik-keys` moves rows off them).
+        self.NIK_KEY_ID = v["NIK_KEY_ID"]
+        self.NIK_ENCRYPTION_KEY = v["NIK_ENCRYPTION_KEY"] or instance_secret(instance_path, "nik_key")
+        self.NIK_PREVIOUS_KEYS = v["NIK_PREVIOUS_KEYS"]
+        self.IMPORT_MAX_BYTES = v["IMPORT_MAX_BYTES"]

@@ -36,13 +36,8 @@ def login_account_key() -> str:
     return "account:" + (request.form.get("username") or "").strip().lower()
 
 
-def install_template_gettext(app) -> None:
-    """Templates translate through the request's catalog, looked up once per request.
-
-    Flask-Babel's own template callables find the catalog again for every string (several
-    context lookups and a locale-to-text conversion each); a page translates dozens of them.
-    Same catalogs, same newstyle semantics (autoescaping, %(name)s variables).
-    """
+def template_gettext_callables() -> dict:
+    """The four gettext callables templates use (for every Jinja environment of the app)."""
     from flask import g, has_request_context
     from flask_babel import get_translations
 
@@ -54,10 +49,19 @@ def install_template_gettext(app) -> None:
             found = g._catalog = get_translations()
         return found
 
-    app.jinja_env.install_gettext_callables(
-        gettext=lambda s: catalog().ugettext(s),
-        ngettext=lambda s, p, n: catalog().ungettext(s, p, n),
-        pgettext=lambda c, s: catalog().upgettext(c, s),
-        npgettext=lambda c, s, p, n: catalog().unpgettext(c, s, p, n),
-        newstyle=True,
-    )
+    return {
+        "gettext": lambda s: catalog().ugettext(s),
+        "ngettext": lambda s, p, n: catalog().ungettext(s, p, n),
+        "pgettext": lambda c, s: catalog().upgettext(c, s),
+        "npgettext": lambda c, s, p, n: catalog().unpgettext(c, s, p, n),
+    }
+
+
+def install_template_gettext(app) -> None:
+    """Templates translate through the request's catalog, looked up once per request.
+
+    Flask-Babel's own template callables find the catalog again for every string (several
+    context lookups and a locale-to-text conversion each); a page translates dozens of them.
+    Same catalogs, same newstyle semantics (autoescaping, %(name)s variables).
+    """
+    app.jinja_env.install_gettext_callables(**template_gettext_callables(), newstyle=True)

@@ -54,6 +54,7 @@ def app(database_url, tmp_path_factory):
         "WTF_CSRF_ENABLED": False,
         "SESSION_COOKIE_SECURE": False,
         "UPLOAD_DIR": str(instance / "uploads"),
+        "PUBLIC_BASE_URL": "https://csr.test",  # documents are issued outside requests too
         "SERVER_NAME": None,
     })
     with application.app_context():

@@ -12,9 +12,9 @@ import mimetypes
 from dataclasses import dataclass
 
 import segno
-from flask import current_app, render_template
+from flask import current_app, has_request_context, render_template, request
 
-from sponsorship.config import ROOT
+from sponsorship.config import ROOT, ConfigError, is_loopback
 from sponsorship.settings.service import get_setting
 
 PRINT_ROOT = (ROOT / "static" / "print").resolve()
@@ -67,7 +67,25 @@ def qr_data_uri(url: str) -> str:
 
 
 def public_base_url() -> str:
-    return (current_app.config.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000").rstrip("/")
+    """The address printed in documents' QR codes and verification links.
+
+    PUBLIC_BASE_URL when set (production sets it). Unset, inside a request: the address that
+    request came to (with TRUSTED_PROXIES, the one the proxy forwarded), which is right for a
+    single public name; but a loopback address is refused outside debug and tests, since
+    printing it would make every QR code useless. Unset, outside a request (`flask bill-month`,
+    `seed-demo`): refused, since nothing tells the address.
+    """
+    configured = current_app.config.get("PUBLIC_BASE_URL")
+    if configured:
+        return configured.rstrip("/")
+    if not has_request_context():
+        raise ConfigError("PUBLIC_BASE_URL is not set: a document issued outside a web request "
+                          "cannot know the address its QR code must point to; set "
+                          "PUBLIC_BASE_URL=https://... (see .env.example)")
+    if is_loopback(request.host) and not (current_app.debug or current_app.testing):
+        raise ConfigError(f"PUBLIC_BASE_URL is not set and this request came to {request.host}: "
+                          "documents would point to a loopback address; set PUBLIC_BASE_URL")
+    return request.url_root.rstrip("/")
 
 
 def verify_url(token: str) -> str:

@@ -28,8 +28,8 @@ from sponsorship.settings.service import get_setting
 
 
 def document_root() -> Path:
-    root = current_app.config.get("DOCUMENT_DIR") or os.path.join(current_app.config["UPLOAD_DIR"],
-                                                                   "documents")
+    root = current_app.config["DOCUMENT_DIR"] or os.path.join(current_app.config["UPLOAD_DIR"],
+                                                              "documents")
     path = Path(root).resolve()
     path.mkdir(parents=True, exist_ok=True)
     return path

@@ -1,7 +1,7 @@
 """The list of what waits on the signed-in user; opening an item marks it read."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, url_for
+from flask import Blueprint, abort, jsonify, redirect, render_template, url_for
 from flask_login import current_user
 
 from sponsorship import policy
@@ -13,8 +13,8 @@ bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 @bp.route("/count")
 @policy.require("notification.view")
 def count():
-    # Fetched by htmx after the page loads: no page pays for these queries while it renders.
-    return render_template("notifications/_count.html", waiting=service.unread_count(current_user))
+    # Fetched by static/js/app.js after the page loads: no page pays for these queries.
+    return jsonify(unread=service.unread_count(current_user))
 
 
 @bp.route("/")

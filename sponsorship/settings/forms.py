@@ -7,20 +7,20 @@ from wtforms import DecimalField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from sponsorship.core.forms import MonthField, RupiahField
-from sponsorship.settings.service import DEFAULTS, SETTING_LABELS
+from sponsorship.settings.service import SETTINGS
 
 
 class SettingsForm(FlaskForm):
     pass
 
 
-for _key, _default in DEFAULTS.items():
-    if isinstance(_default, float):
-        _field = DecimalField(SETTING_LABELS[_key], places=2,
+for _setting in SETTINGS:
+    if _setting.type is float:
+        _field = DecimalField(_setting.label, places=2,
                               validators=[DataRequired(), NumberRange(min=0, max=100)])
     else:
-        _field = StringField(SETTING_LABELS[_key], validators=[DataRequired(), Length(max=300)])
-    setattr(SettingsForm, _key, _field)
+        _field = StringField(_setting.label, validators=[DataRequired(), Length(max=300)])
+    setattr(SettingsForm, _setting.key, _field)
 
 
 class TariffForm(FlaskForm):

@@ -1,6 +1,7 @@
 """Reading and changing settings and tariffs."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -14,63 +15,76 @@ from sponsorship.core.errors import DomainError
 from sponsorship.extensions import db
 from sponsorship.settings.models import JknTariff, Setting
 
-# Every setting with its default; admins change them in the UI (audited).
-DEFAULTS: dict[str, Any] = {
-    "city_name": "Pemerintah Kota Pangkalpinang",
-    "city_short": "Pangkalpinang",
-    "unit_name": "Sekretariat Daerah",
-    "unit_address": "Jl. Merdeka No. 4, Pangkalpinang, Kepulauan Bangka Belitung 33128",
-    "mayor_name": "[Nama Wali Kota]",
-    "mayor_title": "Wali Kota Pangkalpinang",
-    "secretary_name": "[Nama Sekretaris Daerah]",
-    "secretary_title": "Sekretaris Daerah Kota Pangkalpinang",
-    "uhc_coverage_threshold": 98.0,
-    "uhc_activity_threshold": 80.0,
-    "aid_proposal_prefix": "BNM",
-    "aid_first_contact_days": 1.0,
-    "aid_payout_days": 3.0,
-    "aid_minutes_number_format": "400.9/{seq:04d}/SETDA/{year}",
-    # official documents (issue 5): number format per kind; {seq} and {year} only
-    "number_format_agreement": "400.7/{seq:04d}/SETDA/{year}",
-    "number_format_addendum": "400.7/{seq:04d}/ADD/SETDA/{year}",
-    "number_format_approval_letter": "400.9/{seq:04d}/WK/{year}",
-    "number_format_verification_sheet": "400.9/{seq:04d}/VL/{year}",
-    "number_format_impact_report": "400.7/{seq:04d}/LAP-TJSL/{year}",
-    # premium billing (issue 6): 900 = finance in Permendagri 83/2022
-    "number_format_invoice": "900.1/{seq:04d}/TAG-CSR/SETDA/{year}",
-    "number_format_receipt": "900.1/{seq:04d}/KW-CSR/SETDA/{year}",
-}
 
-SETTING_LABELS = {
-    "city_name": _l("Nama pemerintah daerah"),
-    "city_short": _l("Nama kota (singkat)"),
-    "unit_name": _l("Nama unit kerja"),
-    "unit_address": _l("Alamat unit kerja"),
-    "mayor_name": _l("Nama Wali Kota"),
-    "mayor_title": _l("Jabatan Wali Kota"),
-    "secretary_name": _l("Nama Sekretaris Daerah"),
-    "secretary_title": _l("Jabatan Sekretaris Daerah"),
-    "uhc_coverage_threshold": _l("Ambang kepesertaan UHC (%)"),
-    "uhc_activity_threshold": _l("Ambang keaktifan UHC (%)"),
-    "aid_proposal_prefix": _l("Awalan kode usulan bantuan"),
-    "aid_first_contact_days": _l("Target kontak pertama setelah usulan masuk (hari)"),
-    "aid_payout_days": _l("Target pencairan setelah disetujui (hari)"),
-    "aid_minutes_number_format": _l("Format nomor berita acara bantuan"),
-    "number_format_agreement": _l("Format nomor perjanjian kerja sama"),
-    "number_format_addendum": _l("Format nomor addendum perjanjian"),
-    "number_format_approval_letter": _l("Format nomor surat persetujuan Wali Kota"),
-    "number_format_verification_sheet": _l("Format nomor lembar verifikasi lapangan"),
-    "number_format_impact_report": _l("Format nomor laporan dampak TJSL"),
-    "number_format_invoice": _l("Format nomor tagihan iuran sponsor"),
-    "number_format_receipt": _l("Format nomor tanda terima pembayaran sponsor"),
-}
+@dataclass(frozen=True)
+class CitySetting:
+    """One setting admins change in the UI (audited); stored in the database, declared here."""
+
+    key: str
+    type: type  # str or float: what get_setting returns
+    default: Any
+    label: Any  # lazy text for the settings form
+
+
+# Every city setting, once: key, type, default and label. Numbering formats take {seq} and {year}.
+SETTINGS: tuple[CitySetting, ...] = (
+    CitySetting("city_name", str, "Pemerintah Kota Pangkalpinang", _l("Nama pemerintah daerah")),
+    CitySetting("city_short", str, "Pangkalpinang", _l("Nama kota (singkat)")),
+    CitySetting("unit_name", str, "Sekretariat Daerah", _l("Nama unit kerja")),
+    CitySetting("unit_address", str, "Jl. Merdeka No. 4, Pangkalpinang, Kepulauan Bangka Belitung 33128",
+                _l("Alamat unit kerja")),
+    CitySetting("mayor_name", str, "[Nama Wali Kota]", _l("Nama Wali Kota")),
+    CitySetting("mayor_title", str, "Wali Kota Pangkalpinang", _l("Jabatan Wali Kota")),
+    CitySetting("secretary_name", str, "[Nama Sekretaris Daerah]", _l("Nama Sekretaris Daerah")),
+    CitySetting("secretary_title", str, "Sekretaris Daerah Kota Pangkalpinang",
+                _l("Jabatan Sekretaris Daerah")),
+    CitySetting("uhc_coverage_threshold", float, 98.0, _l("Ambang kepesertaan UHC (%)")),
+    CitySetting("uhc_activity_threshold", float, 80.0, _l("Ambang keaktifan UHC (%)")),
+    CitySetting("aid_proposal_prefix", str, "BNM", _l("Awalan kode usulan bantuan")),
+    CitySetting("aid_first_contact_days", float, 1.0,
+                _l("Target kontak pertama setelah usulan masuk (hari)")),
+    CitySetting("aid_payout_days", float, 3.0, _l("Target pencairan setelah disetujui (hari)")),
+    CitySetting("aid_minutes_number_format", str, "400.9/{seq:04d}/SETDA/{year}",
+                _l("Format nomor berita acara bantuan")),
+    CitySetting("number_format_agreement", str, "400.7/{seq:04d}/SETDA/{year}",
+                _l("Format nomor perjanjian kerja sama")),
+    CitySetting("number_format_addendum", str, "400.7/{seq:04d}/ADD/SETDA/{year}",
+                _l("Format nomor addendum perjanjian")),
+    CitySetting("number_format_approval_letter", str, "400.9/{seq:04d}/WK/{year}",
+                _l("Format nomor surat persetujuan Wali Kota")),
+    CitySetting("number_format_verification_sheet", str, "400.9/{seq:04d}/VL/{year}",
+                _l("Format nomor lembar verifikasi lapangan")),
+    CitySetting("number_format_impact_report", str, "400.7/{seq:04d}/LAP-TJSL/{year}",
+                _l("Format nomor laporan dampak TJSL")),
+    # 900 = finance in Permendagri 83/2022
+    CitySetting("number_format_invoice", str, "900.1/{seq:04d}/TAG-CSR/SETDA/{year}",
+                _l("Format nomor tagihan iuran sponsor")),
+    CitySetting("number_format_receipt", str, "900.1/{seq:04d}/KW-CSR/SETDA/{year}",
+                _l("Format nomor tanda terima pembayaran sponsor")),
+)
+DECLARED: dict[str, CitySetting] = {s.key: s for s in SETTINGS}
+DEFAULTS: dict[str, Any] = {s.key: s.default for s in SETTINGS}
+SETTING_LABELS = {s.key: s.label for s in SETTINGS}
+
+
+def typed(key: str, value: Any) -> Any:
+    """`value` as the declared type of `key` (a stored 98 is 98.0); ValueError names the key."""
+    setting = DECLARED[key]
+    if setting.type is float and not isinstance(value, bool):
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            pass
+    elif setting.type is str and isinstance(value, str):
+        return value
+    raise ValueError(f"setting {key!r}: {value!r} is not a {setting.type.__name__}")
 
 
 def get_setting(key: str) -> Any:
-    """A setting's value; read once per request (one query for all of them)."""
+    """A setting's value, of its declared type; read once per request (one query for all)."""
     if not has_request_context():
         row = db.session.get(Setting, key)
-        return row.value if row is not None else DEFAULTS[key]
+        return typed(key, row.value) if row is not None else DEFAULTS[key]
     cached = g.get("settings_cache")
     if cached is None:
         cached = g.settings_cache = all_settings()
@@ -85,8 +99,10 @@ def _forget_cached_settings(session, _context) -> None:
 
 
 def all_settings() -> dict[str, Any]:
+    """Every declared setting, of its declared type (rows of undeclared keys are ignored)."""
     stored = {s.key: s.value for s in db.session.scalars(db.select(Setting))}
-    return {key: stored.get(key, default) for key, default in DEFAULTS.items()}
+    return {key: typed(key, stored[key]) if key in stored else default
+            for key, default in DEFAULTS.items()}
 
 
 def stored_setting(key: str, default: Any = None) -> Any:
@@ -116,8 +132,11 @@ def update_settings(*, actor, values: dict[str, Any]) -> None:
     for key, value in values.items():
         if key not in DEFAULTS:
             raise DomainError(_l("Pengaturan tidak dikenal."))
-        if get_setting(key) != value:
-            set_setting(key, value, actor=actor)
+        try:
+            value = typed(key, value)
+        except ValueError:
+            raise DomainError(_l("Nilai pengaturan tidak sah."), field=key) from None
+        set_setting(key, value, actor=actor)
 
 
 def tariff_for(month: date, jkn_class: int = 3) -> JknTariff | None:

@@ -40,7 +40,7 @@ class TrackForm(FlaskForm):
 
 
 @bp.route("/track", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config.get("TRACK_LIMIT", "10 per 10 minutes"), methods=["POST"])
+@limiter.limit(lambda: current_app.config["TRACK_LIMIT"], methods=["POST"])
 def track():
     form = TrackForm()
     result = None

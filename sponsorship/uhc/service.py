@@ -13,8 +13,7 @@ from sponsorship.core.csvtext import csv_reader
 from sponsorship.core.errors import DomainError, PermissionDenied
 from sponsorship.extensions import db
 from sponsorship.pledges.models import ACTIVE, AGREED, CANCELLED, DRAFT, PREMIUM, PROGRAMMES, Pledge
-from sponsorship.settings.models import Setting
-from sponsorship.settings.service import DEFAULTS
+from sponsorship.settings.service import get_setting
 from sponsorship.sponsors.models import Sponsor
 from sponsorship.uhc.models import CoverageFigure
 
@@ -218,12 +217,9 @@ def import_figures(*, actor, text: str) -> list[CoverageFigure]:
 # --- the dashboard --------------------------------------------------------------------------
 
 def thresholds() -> dict[str, float]:
-    """Coverage and activity thresholds from the settings (one query)."""
-    keys = ("uhc_coverage_threshold", "uhc_activity_threshold")
-    stored = dict(db.session.execute(
-        db.select(Setting.key, Setting.value).where(Setting.key.in_(keys))).all())
-    return {"coverage": float(stored.get(keys[0], DEFAULTS[keys[0]])),
-            "activity": float(stored.get(keys[1], DEFAULTS[keys[1]]))}
+    """Coverage and activity thresholds from the settings."""
+    return {"coverage": get_setting("uhc_coverage_threshold"),
+            "activity": get_setting("uhc_activity_threshold")}
 
 
 def trend(limit: int | None = None) -> list[CoverageFigure]:

@@ -59,7 +59,7 @@ function registryUploadWithProgress(form) {
     document.documentElement.replaceChild(document.adoptNode(doc.body), document.body);
     registryForms(document);
     registrySearch(document);
-    if (window.htmx) { window.htmx.process(document.body); }
+    if (window.csrApp) { window.csrApp.notificationCount(document); }
     window.scrollTo(0, 0);
   }
 

@@ -103,7 +103,7 @@ def test_final_agreement_reads_like_a_pks(login, staff, premium_pledge, app):
     assert rows and all("DejaVu" in r and " yes " in r for r in rows), fonts
     # the QR code and its link open the public verification page of this document
     document = agreement.document
-    url = f"http://127.0.0.1:5000/verify/{document.token}"
+    url = f"{app.config['PUBLIC_BASE_URL']}/verify/{document.token}"  # https://csr.test in tests
     assert url in link_uris(data)
     assert url in text
     # the recorded sha256 is that of the downloaded bytes

@@ -9,11 +9,13 @@ from tests.integration.test_payment import invoice_for, payment_for
 
 
 def _count(client) -> int:
-    """The navigation's badge, as htmx loads it after each page."""
+    """The navigation's badge, as static/js/app.js fetches it after each page."""
     page = get_page(client, "/portal/")
-    assert page.select_one("[data-testid=notifications-link] [hx-get='/notifications/count']")
-    badge = get_page(client, "/notifications/count").select_one("[data-testid=notification-count]")
-    return int(badge.text) if badge else 0
+    slot = page.select_one("[data-testid=notifications-link] [data-notification-count]")
+    assert slot["data-notification-count"] == "/notifications/count"
+    response = client.get("/notifications/count")
+    assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
+    return response.get_json()["unread"]
 
 
 def test_sponsor_sees_unpaid_invoices_and_opening_marks_read(db_session, login, sponsor_a, company_a,

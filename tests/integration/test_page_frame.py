@@ -1,6 +1,8 @@
 """The page frame (navigation bar, footer) is rendered once per kind of visit and shared:
 each person must still see their own name, their own CSRF token, the section they are in
 and the language they chose; and the signed-in user is always the database's current row."""
+import jinja2
+import pytest
 from bs4 import BeautifulSoup
 
 from sponsorship import layout
@@ -89,3 +91,52 @@ def test_signed_out_pages_have_the_language_switch_but_no_menu(app):
     page = get_page(app.test_client(), "/login")
     assert page.select("nav a.nav-link") == [] and page.select_one("[data-testid=whoami]") is None
     assert page.select_one("footer form input[name=csrf_token]")["value"]
+
+
+PER_USER = [
+    "{{ current_user.full_name }}",
+    "{% if current_user.is_authenticated %}x{% endif %}",
+    "{% if can('pledge.list') %}x{% endif %}",
+    "{{ session.get('lang') }}",
+    "{{ g.get('user') }}",
+    "{{ request.path }}",
+    "{{ config.SECRET_KEY }}",
+    "{{ get_flashed_messages() }}",
+    "{{ page_url(2) }}",
+]
+
+
+@pytest.mark.parametrize("expression", PER_USER)
+def test_a_frame_template_that_reaches_per_user_state_fails_at_once(app, monkeypatch, login, staff,
+                                                                     expression):
+    env = layout.frame_environment(app)
+    source = env.loader.get_source(env, "layout/_top.html")[0]
+    changed = jinja2.DictLoader({"layout/_top.html": source + expression})
+    monkeypatch.setattr(env, "loader", jinja2.ChoiceLoader([changed, env.loader]))
+    client = login(staff)
+    with pytest.raises(jinja2.UndefinedError):
+        client.get("/pledges/")
+    with pytest.raises(jinja2.UndefinedError):  # signed out too: the frame is never rendered
+        app.test_client().get("/login")
+
+
+def test_the_frame_environment_has_no_globals_but_url_for_and_gettext(app):
+    env = layout.frame_environment(app)
+    jinja_defaults = set(jinja2.defaults.DEFAULT_NAMESPACE)
+    assert set(env.globals) - jinja_defaults == {"url_for", "_", "gettext", "ngettext", "pgettext",
+                                                  "npgettext"}
+    assert env.undefined is jinja2.StrictUndefined
+    assert env.filters is app.jinja_env.filters and env.loader is app.jinja_env.loader
+    # Page templates keep their helpers: only the frame is cut off from them.
+    assert "can" in app.jinja_env.globals
+
+
+def test_pages_load_only_bootstrap_and_app_js_and_the_badge_comes_as_a_number(app, login, staff):
+    client = login(staff)
+    page = get_page(client, "/pledges/")
+    scripts = [s["src"] for s in page.select("script[src]")]
+    assert scripts == ["/static/vendor/bootstrap/bootstrap.bundle.min.js", "/static/js/app.js"]
+    slot = page.select_one("[data-testid=notifications-link] [data-notification-count]")
+    assert slot["data-notification-count"] == "/notifications/count" and not slot.contents
+    assert client.get("/notifications/count").get_json() == {"unread": 0}
+    assert app.test_client().get("/notifications/count").status_code == 302  # to the login page

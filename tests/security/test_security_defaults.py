@@ -84,8 +84,10 @@ def _session_cookie_header(response):
 
 def test_session_cookie_flags(app, monkeypatch, staff):
     credentials = {"username": staff.username, "password": factories.DEFAULT_PASSWORD}
-    header = _session_cookie_header(app.test_client().post("/login", data=credentials))
+    response = app.test_client().post("/login", data=credentials)
+    header = _session_cookie_header(response)
     assert "HttpOnly" in header and "SameSite=Lax" in header
+    assert [v.split("=")[0] for v in response.headers.getlist("Set-Cookie")] == ["sponsorship_session"]
     assert "Secure" not in header  # the test app runs over http with SESSION_COOKIE_SECURE off
     monkeypatch.setitem(app.config, "SESSION_COOKIE_SECURE", True)
     header = _session_cookie_header(app.test_client().post("/login", data=credentials))
@@ -100,7 +102,8 @@ def test_the_default_configuration_is_secure(tmp_path, monkeypatch):
     config = Config(tmp_path)
     assert config.SESSION_COOKIE_SECURE is True
     assert config.SESSION_COOKIE_HTTPONLY is True and config.SESSION_COOKIE_SAMESITE == "Lax"
-    assert config.REMEMBER_COOKIE_SECURE is True
+    # No "remember me": no long-lived cookie to configure, and none is ever set.
+    assert not [name for name in vars(config) if name.startswith("REMEMBER_COOKIE")]
     # no hard-coded key: generated once under instance/, then kept
     assert len(config.SECRET_KEY) >= 32
     assert Config(tmp_path).SECRET_KEY == config.SECRET_KEY
