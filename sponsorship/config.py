@@ -123,7 +123,7 @@ ENVIRONMENT: tuple[EnvSetting, ...] = (
     EnvSetting("PASSWORD_MIN_LENGTH", _whole(8), 10, "shortest password accepted"),
     EnvSetting("BENCH_ROUTES", _flag, False, "the /bench/ routes of bench/pages.py (never in production)"),
     EnvSetting("NIK_KEY_ID", _text, "k1",
-               "id of the current NIK key, stored beside every encrypted NIK (checked by sponsorship.identity)"),
+               "id of the current NIK key, stored beside every encrypted NIK"),
     EnvSetting("NIK_ENCRYPTION_KEY", _text, None,
                "secret of the current NIK key; unset: generated once into instance/", secret=True),
     EnvSetting("NIK_PREVIOUS_KEYS", _text, "",
