@@ -29,7 +29,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
-TARGET_RATIO = 0.25  # pages must stay at least this fraction of hello-world (issue 2)
+TARGET_RATIO = 0.25  # pages must stay at least this fraction of hello-world
 
 
 @dataclass

@@ -3,7 +3,7 @@ and fill 500 slots by priority, on a fresh SQLite database (or --database-url).
 
 Prints: import rows/s and its ratio to plain `csv` parsing of the same file (same run),
 name-prefix search median and p95 in ms, and the fill-500 time (preview + confirm).
-Targets (issue 3): whole import < 60 s; fill 500 < 2 s.
+Targets: whole import < 60 s; fill 500 < 2 s.
 
     .venv/bin/python bench/registry.py [--rows 250000] [--database-url URL]
 """

@@ -18,7 +18,7 @@ KINDS = {
     APPROVAL_LETTER: "Surat Persetujuan Wali Kota",
     VERIFICATION_SHEET: "Lembar Verifikasi Lapangan",
     IMPACT_REPORT: "Laporan Dampak Program TJSL",
-    "invoice": "Tagihan Iuran JKN",  # billing (issue 6)
+    "invoice": "Tagihan Iuran JKN",  # billing
     "receipt": "Tanda Terima Pembayaran",
 }
 
