@@ -2,6 +2,8 @@
 
 Every view asks `can()`/`require()` before acting, loads objects through `get_or_404()`
 and narrows list queries through `scope()`. Templates ask `can()` to decide what to show.
+Services ask `authorise()`, which raises PermissionDenied; every workflow move names the
+rule that guards it (`Transition.action`), so a page offers only the moves allowed here.
 A sponsor user reaching another company's object gets 404, so ids reveal nothing.
 """
 from __future__ import annotations
@@ -11,16 +13,46 @@ from functools import wraps
 from typing import Any
 
 from flask import abort
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from sponsorship.auth.models import ADMIN, APPROVER, SPONSOR, STAFF, VERIFIER
+from sponsorship.auth.models import ADMIN, APPROVER, OFFICE, SPONSOR, STAFF, VERIFIER
+from sponsorship.core.errors import PermissionDenied
 from sponsorship.extensions import db
 
-OFFICE = (ADMIN, STAFF)
+__all__ = ["ADMIN", "APPROVER", "OFFICE", "SPONSOR", "STAFF", "VERIFIER", "RULES", "Refusal",
+           "authorise", "can", "get_or_404", "require", "scope"]
+
+PAYERS = (*OFFICE, VERIFIER)  # who records a Baznas payout
+
+
+class Refusal:
+    """A rule's "no" that says why; falsy, so `can()` reads it as a plain refusal."""
+
+    __slots__ = ("message",)
+
+    def __init__(self, message) -> None:
+        self.message = message
+
+    def __bool__(self) -> bool:
+        return False
 
 
 def _roles(*roles: str) -> Callable[[Any, Any], bool]:
     return lambda user, obj=None: user.role in roles
+
+
+def _all(*rules: Callable[..., Any]) -> Callable[..., Any]:
+    """Every rule must allow; the first refusal (with its reason, if any) is the answer."""
+
+    def rule(user, obj=None):
+        for each in rules:
+            verdict = each(user, obj)
+            if not verdict:
+                return verdict
+        return True
+
+    return rule
 
 
 def owner_sponsor_id(obj: Any) -> int | None:
@@ -43,6 +75,26 @@ def _office_or_own_colleague(user, obj=None) -> bool:
     if user.role == SPONSOR and user.is_company_admin:
         return obj is None or (obj.role == SPONSOR and obj.sponsor_id == user.sponsor_id)
     return False
+
+
+def _not_its_verifier(what) -> Callable[..., Any]:
+    """Separation of duties: who verified a proposal may not approve it nor pay it out."""
+
+    def rule(user, obj=None):
+        verifier_id = getattr(obj, "verifier_id", None)
+        if verifier_id is not None and verifier_id == getattr(user, "id", None):
+            return Refusal(_l("Pemisahan tugas: Anda memverifikasi usulan %(code)s, sehingga tidak "
+                              "boleh %(what)s.", code=obj.code, what=what))
+        return True
+
+    return rule
+
+
+def _assigned_to_me_or_nobody(user, obj=None):
+    assigned = getattr(obj, "assigned_verifier_id", None)
+    if assigned is not None and assigned != getattr(user, "id", None):
+        return Refusal(_l("Usulan ini ditugaskan kepada verifikator lain."))
+    return True
 
 
 # action -> predicate(user, obj). Unknown actions are refused.
@@ -74,7 +126,7 @@ RULES: dict[str, Callable[..., bool]] = {
         obj is None or owner_sponsor_id(obj) == user.sponsor_id),
     "uhc.view": _roles(*OFFICE, APPROVER),
     "uhc.edit": _roles(*OFFICE),
-    # aid proposals (issue 4): never a sponsor; verifiers work the field, the approver decides
+    # aid proposals: never a sponsor; verifiers work the field, the approver decides
     "proposal.list": _roles(*OFFICE, VERIFIER, APPROVER),
     "proposal.view": _roles(*OFFICE, VERIFIER, APPROVER),
     "proposal.create": _roles(*OFFICE),
@@ -83,13 +135,13 @@ RULES: dict[str, Callable[..., bool]] = {
     "proposal.transition": _roles(*OFFICE, VERIFIER),
     "proposal.attach": _roles(*OFFICE),
     "proposal.pipeline": _roles(*OFFICE, APPROVER),
-    "proposal.disburse": _roles(*OFFICE, VERIFIER),
+    "proposal.disburse": _roles(*PAYERS),
     "minutes.list": _roles(*OFFICE, APPROVER),
     "minutes.view": _roles(*OFFICE, APPROVER),
     "minutes.edit": _roles(*OFFICE),
     "minutes.decide": _roles(APPROVER),
     "fund.portal": _roles(SPONSOR),
-    # official documents and agreements (issue 5): a sponsor sees only its own company's
+    # official documents and agreements: a sponsor sees only its own company's
     "document.list": _roles(*OFFICE, SPONSOR),  # a sponsor's list is scoped to its company
     "document.view": lambda user, obj=None: user.role in OFFICE or (
         user.role == SPONSOR and obj is not None and owner_sponsor_id(obj) == user.sponsor_id),
@@ -100,7 +152,7 @@ RULES: dict[str, Callable[..., bool]] = {
     "agreement.templates": _roles(ADMIN),
     "document.minutes": _roles(*OFFICE, APPROVER),  # berita acara and approval letter PDFs
     "document.sheet": _roles(*OFFICE, VERIFIER),  # field verification sheets
-    # premium billing (issue 6): a sponsor sees and pays only its own company's invoices
+    # premium billing: a sponsor sees and pays only its own company's invoices
     "billing.list": _roles(*OFFICE, SPONSOR),
     "billing.run": _roles(*OFFICE),
     "invoice.cancel": _roles(*OFFICE),
@@ -112,17 +164,72 @@ RULES: dict[str, Callable[..., bool]] = {
         user.role == SPONSOR and (obj is None or owner_sponsor_id(obj) == user.sponsor_id)),
     "payment.decide": _roles(*OFFICE),
     "notification.view": lambda user, obj=None: True,
+
+    # Workflow moves: each Transition names one of these (`Transition.action`).
+    "pledge.agree": _roles(*OFFICE),
+    "pledge.activate": _roles(*OFFICE),
+    "pledge.complete": _roles(*OFFICE),
+    "pledge.cancel": _roles(*OFFICE),
+    "agreement.finalise": _roles(*OFFICE),
+    "agreement.sign": _roles(*OFFICE),
+    "allocation.activate": _roles(*OFFICE),
+    "allocation.end": _roles(*OFFICE),
+    "proposal.take": _roles(VERIFIER),
+    # "proposal.assign" above: staff give a submitted proposal to a verifier
+    "proposal.verify_eligible": _all(_roles(VERIFIER), _assigned_to_me_or_nobody),
+    "proposal.verify_ineligible": _all(_roles(VERIFIER), _assigned_to_me_or_nobody),
+    "proposal.add_to_minutes": _roles(*OFFICE),
+    "proposal.remove_from_minutes": _roles(*OFFICE),
+    # The mayor's decision on a berita acara item: never by whoever verified it.
+    "proposal.approve": _all(_roles(APPROVER), _not_its_verifier(_l("menyetujuinya"))),
+    "proposal.deny": _all(_roles(APPROVER), _not_its_verifier(_l("menyetujuinya"))),
+    "proposal.return": _roles(APPROVER),
+    "proposal.payout": _all(_roles(*PAYERS), _not_its_verifier(_l("mencatat pencairannya"))),
+    "proposal.close": _roles(*PAYERS),
+    "proposal.close_unfunded": _roles(*OFFICE),
+    "minutes.finalise": _roles(*OFFICE),
+    "minutes.approve": _roles(APPROVER),
+    "minutes.return": _roles(APPROVER),
+    "payment.confirm": _roles(*OFFICE),
+    "payment.reject": _roles(*OFFICE),
+    # "invoice.cancel" above; an invoice's paid / partly paid status follows confirmed payments
+    "invoice.settle": _roles(*OFFICE),
 }
 
+# Why a service refuses, where a rule has a more telling answer than the default one.
+REFUSALS: dict[str, Any] = {
+    "agreement.templates": _l("Hanya admin yang dapat mengubah templat perjanjian."),
+    "allocation.priority": _l("Hanya administrator yang dapat mengubah pengaturan."),
+    "minutes.edit": _l("Hanya staf yang menyusun berita acara."),
+    "proposal.create": _l("Hanya staf yang mencatat usulan bantuan."),
+    "invoice.pay": _l("Hanya perusahaan penerima tagihan yang mencatat pembayarannya."),
+}
+DEFAULT_REFUSAL = _l("Peran Anda tidak berwenang melakukan tindakan ini.")
 
-def can(action: str, obj: Any = None, user: Any = None) -> bool:
-    user = user if user is not None else current_user
-    if not getattr(user, "is_authenticated", False):
+
+def _verdict(action: str, obj: Any, user: Any) -> Any:
+    if user is None or not getattr(user, "is_authenticated", False):
         return False
     rule = RULES.get(action)
     if rule is None:
         raise KeyError(f"no policy rule for {action!r}")
-    return bool(rule(user, obj))
+    return rule(user, obj)
+
+
+def can(action: str, obj: Any = None, user: Any = None) -> bool:
+    """May `user` (the signed-in user by default) do `action` (to `obj`)?"""
+    return bool(_verdict(action, obj, user if user is not None else current_user))
+
+
+def authorise(action: str, obj: Any = None, *, user: Any) -> None:
+    """For services: return if `user` may do `action` (to `obj`), else raise PermissionDenied.
+
+    `user` is required and never defaults to the signed-in user: a service acts for its actor.
+    """
+    verdict = _verdict(action, obj, user)
+    if not verdict:
+        raise PermissionDenied(getattr(verdict, "message", None) or REFUSALS.get(action)
+                               or DEFAULT_REFUSAL)
 
 
 def require(action: str):

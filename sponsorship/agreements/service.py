@@ -6,11 +6,11 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
+from sponsorship import policy
 from sponsorship.agreements.clauses import DEFAULT_CLAUSES, fill
 from sponsorship.agreements.models import DRAFT, FINAL, SIGNED, STATUSES, Agreement, AgreementTemplate
 from sponsorship.audit import service as audit
-from sponsorship.auth.models import ADMIN, STAFF
-from sponsorship.core.errors import DomainError, PermissionDenied
+from sponsorship.core.errors import DomainError
 from sponsorship.core.formatting import month_label, tanggal_resmi, tanggal_terbilang, terbilang
 from sponsorship.core.models import utcnow
 from sponsorship.core.uploads import StoredFile
@@ -23,15 +23,15 @@ from sponsorship.pledges import service as pledge_service
 from sponsorship.pledges.models import AGREED, CANCELLED, Pledge
 from sponsorship.settings.service import get_setting
 
-OFFICE = frozenset({ADMIN, STAFF})
 TEMPLATE = "documents/agreement.html"
 ADDENDUM_TEMPLATE = "documents/addendum.html"
 
 AGREEMENT_FLOW = Workflow(
     STATUSES,
     [
-        Transition("finalise", frozenset({DRAFT}), FINAL, OFFICE, _l("Finalkan dan beri nomor")),
-        Transition("sign", frozenset({FINAL}), SIGNED, OFFICE, _l("Catat penandatanganan")),
+        Transition("finalise", frozenset({DRAFT}), FINAL, "agreement.finalise",
+                   _l("Finalkan dan beri nomor")),
+        Transition("sign", frozenset({FINAL}), SIGNED, "agreement.sign", _l("Catat penandatanganan")),
     ],
 )
 
@@ -50,8 +50,7 @@ def template_clauses(programme: str) -> list[dict]:
 
 
 def save_template(*, actor, programme: str, clauses: list[dict]) -> AgreementTemplate:
-    if actor.role != ADMIN:
-        raise PermissionDenied(_l("Hanya admin yang dapat mengubah templat perjanjian."))
+    policy.authorise("agreement.templates", user=actor)
     if programme not in DEFAULT_CLAUSES:
         raise DomainError(_l("Program tidak dikenal."))
     if not clauses:
@@ -93,13 +92,8 @@ def _apply(agreement: Agreement, data: dict) -> None:
         agreement.clauses = [{"title": c["title"], "text": c["text"]} for c in data["clauses"]]
 
 
-def _guard_office(actor) -> None:
-    if actor.role not in OFFICE:
-        raise PermissionDenied(_l("Peran Anda tidak berwenang melakukan tindakan ini."))
-
-
 def create_agreement(pledge: Pledge, *, actor, data: dict) -> Agreement:
-    _guard_office(actor)
+    policy.authorise("agreement.edit", pledge, user=actor)
     if pledge.status == CANCELLED:
         raise DomainError(_l("Komitmen yang dibatalkan tidak dapat dibuatkan perjanjian."))
     if db.session.scalar(db.select(Agreement.id).where(Agreement.pledge_id == pledge.id)):
@@ -113,7 +107,7 @@ def create_agreement(pledge: Pledge, *, actor, data: dict) -> Agreement:
 
 
 def update_agreement(agreement: Agreement, *, actor, data: dict) -> Agreement:
-    _guard_office(actor)
+    policy.authorise("agreement.edit", agreement, user=actor)
     if agreement.status != DRAFT:
         raise DomainError(_l("Perjanjian yang sudah final tidak dapat diubah; buat addendum."))
     with db.session.no_autoflush:
@@ -169,9 +163,8 @@ def preview_pdf(agreement: Agreement) -> bytes:
 def transition_agreement(agreement: Agreement, name: str, *, actor, signed_on: date | None = None,
                          scan: StoredFile | None = None) -> Agreement:
     """The only way an agreement's status changes."""
-    t = AGREEMENT_FLOW.check(name, agreement.status, actor.role)
-    old = agreement.status
-    changes: dict[str, list] = {"status": [old, t.target]}
+    t = AGREEMENT_FLOW.check(name, agreement, actor)
+    changes: dict[str, list] = {}
     if t.target == FINAL:
         number = documents.allocate_number(AGREEMENT, agreement.signing_date.year)
         document = documents.issue_document(
@@ -189,8 +182,7 @@ def transition_agreement(agreement: Agreement, name: str, *, actor, signed_on: d
                               field="scan")
         agreement.signed_on, agreement.scan_path, agreement.scan_sha256 = signed_on, scan.path, scan.sha256
         changes.update(signed_on=[None, signed_on.isoformat()], scan_sha256=[None, scan.sha256])
-    agreement.status = t.target
-    audit.record(actor=actor, action=f"status:{name}", obj=agreement, changes=changes)
+    AGREEMENT_FLOW.move(agreement, name, actor=actor, changes=changes)
     if t.target == SIGNED and agreement.pledge.status == AGREED:
         # A signed agreement starts the programme; the pledge moves through its own workflow.
         pledge_service.transition_pledge(agreement.pledge, "activate", actor=actor,
@@ -206,7 +198,7 @@ def addenda(agreement: Agreement) -> list[Document]:
 
 def issue_addendum(agreement: Agreement, *, actor, clauses: list[dict]) -> Document:
     """A change after finalising: a new numbered document that refers to the original."""
-    _guard_office(actor)
+    policy.authorise("agreement.edit", agreement, user=actor)
     if agreement.status not in (FINAL, SIGNED):
         raise DomainError(_l("Addendum hanya untuk perjanjian yang sudah final."))
     if not clauses:

@@ -59,7 +59,7 @@ def edit(pledge_id: int):
     events = history("agreement", agreement.id) if agreement and policy.can("audit.view") else []
     return render_template(
         "agreements/edit.html", pledge=pledge, agreement=agreement, form=form, events=events,
-        moves=service.AGREEMENT_FLOW.available(agreement.status, current_user.role) if agreement else [],
+        moves=service.AGREEMENT_FLOW.available(agreement, current_user) if agreement else [],
         finalise_form=FinaliseForm(), sign_form=SignForm(), addendum_form=ClausesForm(prefix="add"),
         addenda=service.addenda(agreement) if agreement else [])
 

@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from sponsorship import policy
 from sponsorship.allocations.models import (
     ACTIVE,
     END_REASONS,
@@ -23,31 +24,28 @@ from sponsorship.allocations.models import (
 )
 from sponsorship.audit import service as audit
 from sponsorship.audit.models import AuditEvent
-from sponsorship.auth.models import ADMIN, STAFF
 from sponsorship.beneficiaries import service as registry
 from sponsorship.beneficiaries.models import Beneficiary
-from sponsorship.core.errors import DomainError, PermissionDenied
+from sponsorship.core.errors import DomainError
 from sponsorship.core.models import utcnow
 from sponsorship.core.workflow import Transition, Workflow
 from sponsorship.extensions import db
 from sponsorship.pledges.models import ACTIVE as PLEDGE_ACTIVE
 from sponsorship.pledges.models import AGREED, PREMIUM, Pledge
 
-OFFICE = frozenset({ADMIN, STAFF})
 ALLOCATION_FLOW = Workflow(
     STATUSES,
     [
-        Transition("activate", frozenset({RESERVED}), ACTIVE, OFFICE, _l("Aktifkan")),
-        Transition("end", frozenset({RESERVED, ACTIVE}), ENDED, OFFICE, _l("Akhiri"), style="danger",
-                   needs_note=True),
+        Transition("activate", frozenset({RESERVED}), ACTIVE, "allocation.activate", _l("Aktifkan")),
+        Transition("end", frozenset({RESERVED, ACTIVE}), ENDED, "allocation.end", _l("Akhiri"),
+                   style="danger", needs_note=True),
     ],
 )
 OPEN_PLEDGE = (AGREED, PLEDGE_ACTIVE)
 
 
 def _guard(actor, pledge: Pledge) -> None:
-    if actor is None or actor.role not in OFFICE:
-        raise PermissionDenied(_l("Peran Anda tidak berwenang melakukan tindakan ini."))
+    policy.authorise("allocation.manage", pledge, user=actor)
     if pledge.programme != PREMIUM:
         raise DomainError(_l("Alokasi warga hanya untuk komitmen iuran JKN."))
     if pledge.status not in OPEN_PLEDGE:
@@ -155,23 +153,22 @@ def fill_by_priority(pledge: Pledge, *, actor, beneficiary_ids: list[int],
 def transition_allocation(alloc: Allocation, name: str, *, actor, reason: str | None = None,
                           end_month: date | None = None, replaced_by: Allocation | None = None) -> Allocation:
     """The only way an allocation's status changes; ending frees the slot in the same transaction."""
-    t = ALLOCATION_FLOW.check(name, alloc.status, getattr(actor, "role", ""))
-    old = alloc.status
-    changes: dict = {"status": [old, t.target]}
+    t = ALLOCATION_FLOW.check(name, alloc, actor)
+    values: dict = {}
+    changes: dict = {}
     if t.target == ENDED:
         if reason not in END_REASONS:
             raise DomainError(_l("Pilih alasan berakhirnya alokasi."), field="reason")
         month = (end_month or date.today()).replace(day=1)
-        alloc.end_month = max(month, alloc.start_month)
-        alloc.end_reason = reason
+        values = {"end_month": max(month, alloc.start_month), "end_reason": reason}
         if replaced_by is not None:
-            alloc.replaced_by_id = replaced_by.id
+            values["replaced_by_id"] = replaced_by.id
+        changes = {"end_month": [None, values["end_month"].isoformat()], "end_reason": [None, reason]}
+    ALLOCATION_FLOW.move(alloc, name, actor=actor, note=reason if t.target == ENDED else None,
+                         changes=changes, values=values)
+    if t.target == ENDED:
         _release_slot(alloc.pledge_id)
         db.session.expire(alloc.pledge, ["allocated_count"])
-        changes["end_reason"] = [None, reason]
-    alloc.status = t.target
-    db.session.flush()
-    audit.record(actor=actor, action=f"status:{name}", obj=alloc, changes=changes)
     return alloc
 
 

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 ADMIN, STAFF, SPONSOR, VERIFIER, APPROVER = "admin", "staff", "sponsor", "verifier", "approver"
 ROLES = (ADMIN, STAFF, SPONSOR, VERIFIER, APPROVER)
+OFFICE = (ADMIN, STAFF)  # the secretariat: what one may do, the other may too (admin adds more)
 ROLE_LABELS = {
     ADMIN: _l("Administrator"),
     STAFF: _l("Staf Sekretariat"),

@@ -12,24 +12,23 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, exists, not_, or_, select, update
 
+from sponsorship import policy
 from sponsorship.audit import service as audit
-from sponsorship.auth.models import ADMIN, STAFF
 from sponsorship.beneficiaries import importer
 from sponsorship.beneficiaries.models import RECONCILED_FIELDS, Beneficiary, Discrepancy, ImportBatch
 from sponsorship.beneficiaries.text import normalise
 from sponsorship.core import files
-from sponsorship.core.errors import DomainError, PermissionDenied
+from sponsorship.core.errors import DomainError
 from sponsorship.core.models import utcnow
 from sponsorship.extensions import db
 from sponsorship.identity import NikError, agrees_with_nik, cipher, clean_nik
 
-OFFICE = frozenset({ADMIN, STAFF})
 PBI = ("PBI_APBN", "PBI_APBD")
 
 
 def _guard(actor) -> None:
-    if actor is not None and actor.role not in OFFICE:
-        raise PermissionDenied(_l("Peran Anda tidak berwenang melakukan tindakan ini."))
+    if actor is not None:  # None: the shell's import command
+        policy.authorise("beneficiary.import", user=actor)
 
 
 # --- import ------------------------------------------------------------------------------------
@@ -219,11 +218,9 @@ def priority_order() -> list:
 
 def set_priority(*, actor, keys: list[str]) -> list[str]:
     """Admins order the priority keys (each at most once); audited like every setting."""
-    from sponsorship.auth.models import ADMIN
     from sponsorship.settings.service import set_setting
 
-    if getattr(actor, "role", None) != ADMIN:
-        raise PermissionDenied(_l("Hanya administrator yang dapat mengubah pengaturan."))
+    policy.authorise("allocation.priority", user=actor)
     chosen = list(dict.fromkeys(k for k in keys if k in PRIORITY_KEYS))
     if not chosen:
         raise DomainError(_l("Pilih minimal satu urutan prioritas."), field="priority")

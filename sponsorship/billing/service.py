@@ -21,12 +21,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, or_, update
 from sqlalchemy.exc import IntegrityError
 
+from sponsorship import policy
 from sponsorship.allocations.models import Allocation
 from sponsorship.audit import service as audit
-from sponsorship.auth.models import ADMIN, SPONSOR, STAFF
 from sponsorship.billing.models import (
     CANCELLED,
     CONFIRMED,
+    INVOICE_STATUSES,
     ISSUED,
     PAID,
     PARTIALLY_PAID,
@@ -37,7 +38,7 @@ from sponsorship.billing.models import (
     Payment,
 )
 from sponsorship.core import uploads
-from sponsorship.core.errors import DomainError, PermissionDenied
+from sponsorship.core.errors import DomainError
 from sponsorship.core.formatting import rupiah, terbilang
 from sponsorship.core.models import utcnow
 from sponsorship.core.months import add_months
@@ -46,7 +47,6 @@ from sponsorship.extensions import db
 from sponsorship.pledges.models import ACTIVE, PREMIUM, Pledge
 from sponsorship.settings.service import tariff_for
 
-OFFICE = frozenset({ADMIN, STAFF})
 DUE_DAY = 10
 INVOICE_KIND, RECEIPT_KIND = "invoice", "receipt"
 PROOF_KINDS = frozenset({"pdf", "jpeg", "png"})
@@ -54,9 +54,24 @@ PROOF_KINDS = frozenset({"pdf", "jpeg", "png"})
 PAYMENT_FLOW = Workflow(
     PAYMENT_STATUSES,
     [
-        Transition("confirm", frozenset({PENDING}), CONFIRMED, OFFICE, _l("Konfirmasi pembayaran")),
-        Transition("reject", frozenset({PENDING}), REJECTED, OFFICE, _l("Tolak"), style="danger",
-                   needs_note=True),
+        Transition("confirm", frozenset({PENDING}), CONFIRMED, "payment.confirm",
+                   _l("Konfirmasi pembayaran")),
+        Transition("reject", frozenset({PENDING}), REJECTED, "payment.reject", _l("Tolak"),
+                   style="danger", needs_note=True),
+    ],
+    stale_message=_l("Pembayaran ini sudah diputuskan."),
+)
+
+# An invoice's status follows its confirmed payments (`sync_status`), or staff cancel it.
+# The moves are named after their target, as the audit trail has always called them.
+INVOICE_FLOW = Workflow(
+    INVOICE_STATUSES,
+    [
+        Transition(PARTIALLY_PAID, frozenset({ISSUED}), PARTIALLY_PAID, "invoice.settle",
+                   _l("Dibayar sebagian")),
+        Transition(PAID, frozenset({ISSUED, PARTIALLY_PAID}), PAID, "invoice.settle", _l("Lunas")),
+        Transition(CANCELLED, frozenset({ISSUED}), CANCELLED, "invoice.cancel", _l("Batalkan tagihan"),
+                   style="danger", needs_note=True),
     ],
 )
 
@@ -104,11 +119,6 @@ def persons_in_month(pledge: Pledge, month: date) -> int:
 
 # ---- invoices -----------------------------------------------------------------------------
 
-def _guard_office(actor) -> None:
-    if getattr(actor, "role", None) not in OFFICE:
-        raise PermissionDenied(_l("Peran Anda tidak berwenang melakukan tindakan ini."))
-
-
 def sync_status(invoice: Invoice, *, actor, note: str | None = None) -> Invoice:
     """The one place an invoice's status is set: derived from its confirmed payments."""
     if invoice.status == CANCELLED:
@@ -119,11 +129,8 @@ def sync_status(invoice: Invoice, *, actor, note: str | None = None) -> Invoice:
         target = PARTIALLY_PAID
     else:
         target = ISSUED
-    if target != invoice.status:
-        old = invoice.status
-        invoice.status = target
-        audit.record(actor=actor, action=f"status:{target}", obj=invoice,
-                     changes={"status": [old, target]}, note=note)
+    if target != invoice.status and target in INVOICE_FLOW.transitions:
+        INVOICE_FLOW.move(invoice, target, actor=actor, note=note)
     return invoice
 
 
@@ -190,21 +197,18 @@ def cancel_invoice(invoice: Invoice, *, actor, reason: str) -> Invoice:
     """Withdraw an invoice made in error, before any payment is reported against it; billing
     the month again then makes a new one from the allocations as they stand. Its PDF stays on
     record, as every issued document does, and the invoice page says it was cancelled and why."""
-    _guard_office(actor)
-    reason = (reason or "").strip()
+    policy.authorise("invoice.cancel", invoice, user=actor)
+    reason = (reason or "").strip()[:1000]
     if not reason:
         raise DomainError(_l("Alasan pembatalan wajib diisi."), field="reason")
-    # In the UPDATE's WHERE, so a payment reported at the same moment and a cancel cannot both pass.
-    moved = db.session.execute(
-        update(Invoice).where(Invoice.id == invoice.id, Invoice.status == ISSUED, Invoice.claimed_amount == 0)
-        .values(status=CANCELLED, cancel_reason=reason[:1000], updated_at=utcnow())
-        .execution_options(synchronize_session=False)).rowcount
-    if moved != 1:
-        raise DomainError(_l("Tagihan yang sudah dibayar, dibayar sebagian atau punya pembayaran yang "
-                             "menunggu konfirmasi tidak dapat dibatalkan."))
-    db.session.refresh(invoice)
-    audit.record(actor=actor, action="status:cancelled", obj=invoice,
-                 changes={"status": [ISSUED, CANCELLED]}, note=reason[:1000])
+    refused = _l("Tagihan yang sudah dibayar, dibayar sebagian atau punya pembayaran yang "
+                 "menunggu konfirmasi tidak dapat dibatalkan.")
+    if invoice.status != ISSUED:
+        raise DomainError(refused)
+    # Nothing claimed, in the UPDATE's WHERE: a payment reported at the same moment and a cancel
+    # cannot both pass.
+    INVOICE_FLOW.move(invoice, CANCELLED, actor=actor, note=reason, values={"cancel_reason": reason},
+                      where=(Invoice.claimed_amount == 0,), conflict=refused)
     return invoice
 
 
@@ -218,8 +222,8 @@ def _invoice_withdrawal(invoice_id: int) -> str | None:
 
 def bill_month(month: date, *, actor, with_document: bool = True) -> dict[str, int]:
     """Invoice every active premium pledge whose period includes `month`; idempotent."""
-    if actor is not None:
-        _guard_office(actor)
+    if actor is not None:  # None: the scheduler's command
+        policy.authorise("billing.run", user=actor)
     month = month.replace(day=1)
     counts = {"created": 0, "existing": 0, "empty": 0, "no_tariff": 0}
     pledges = db.session.scalars(
@@ -253,8 +257,7 @@ def _claim(invoice_id: int, amount: int) -> bool:
 def record_payment(invoice: Invoice, *, actor, amount: int | None, reference: str, paid_on: date | None,
                    proof) -> Payment:
     """A sponsor reports a transfer with its proof; it waits for staff to confirm it."""
-    if getattr(actor, "role", None) != SPONSOR or actor.sponsor_id != invoice.sponsor_id:
-        raise PermissionDenied(_l("Hanya perusahaan penerima tagihan yang mencatat pembayarannya."))
+    policy.authorise("invoice.pay", invoice, user=actor)
     if invoice.status in (PAID, CANCELLED):
         raise DomainError(_l("Tagihan ini sudah lunas atau dibatalkan."))
     reference = (reference or "").strip()
@@ -283,17 +286,13 @@ def record_payment(invoice: Invoice, *, actor, amount: int | None, reference: st
 
 def decide_payment(payment: Payment, name: str, *, actor, note: str | None = None) -> Payment:
     """The only way a payment's status changes: staff confirm it, or reject it with a note."""
-    t = PAYMENT_FLOW.check(name, payment.status, getattr(actor, "role", ""))
+    t = PAYMENT_FLOW.check(name, payment, actor)
     note = (note or "").strip() or None
     if t.needs_note and not note:
         raise DomainError(_l("Alasan penolakan wajib diisi."), field="note")
     # Conditional on still pending: two staff deciding at once cannot both count it.
-    moved = db.session.execute(
-        update(Payment).where(Payment.id == payment.id, Payment.status == PENDING)
-        .values(status=t.target, decided_at=utcnow(), decided_by_id=actor.id, decision_note=note)
-        .execution_options(synchronize_session=False)).rowcount
-    if moved != 1:
-        raise DomainError(_l("Pembayaran ini sudah diputuskan."))
+    PAYMENT_FLOW.move(payment, name, actor=actor, note=note,
+                      values={"decided_at": utcnow(), "decided_by_id": actor.id, "decision_note": note})
     if t.target == CONFIRMED:
         values = {"paid_amount": Invoice.paid_amount + payment.amount}
     else:
@@ -303,8 +302,6 @@ def decide_payment(payment: Payment, name: str, *, actor, note: str | None = Non
     db.session.refresh(payment)
     invoice = payment.invoice
     db.session.refresh(invoice)
-    audit.record(actor=actor, action=f"status:{name}", obj=payment,
-                 changes={"status": [PENDING, t.target]}, note=note)
     sync_status(invoice, actor=actor, note=f"pembayaran #{payment.id}")
     if t.target == CONFIRMED:
         _issue_receipt(payment, actor=actor)

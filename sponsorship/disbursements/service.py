@@ -45,8 +45,8 @@ def charge_fund(pledge_id: int, amount: int) -> bool:
 def record_disbursement(proposal: AidProposal, *, actor, pledge: Pledge | None, data: dict,
                         receipt=None) -> Disbursement:
     """Pay an approved proposal; with a receipt the proposal closes at once."""
-    proposals.PROPOSAL_FLOW.check("disburse", proposal.status, actor.role)
-    proposals.ensure_not_verifier(proposal, actor, _l("mencatat pencairannya"))
+    # A payer, and not whoever verified it (separation of duties, in the policy's rule).
+    proposals.PROPOSAL_FLOW.check("disburse", proposal, actor)
     if pledge is None or pledge.programme != AID_FUND or pledge.status != ACTIVE:
         raise DomainError(_l("Pilih dana bantuan yang sedang berjalan."), field="pledge_id")
     amount = data.get("amount")

@@ -13,6 +13,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func
 
+from sponsorship import policy
 from sponsorship.core.errors import DomainError
 from sponsorship.core.formatting import month_label, tanggal_resmi, terbilang
 from sponsorship.documents import service
@@ -115,8 +116,7 @@ def impact_context(sponsor, start: date, end: date) -> dict[str, Any]:
 
 
 def issue_impact_report(sponsor, *, actor, start: date, end: date) -> Document:
-    if actor.role not in ("admin", "staff"):
-        raise DomainError(_l("Peran Anda tidak berwenang melakukan tindakan ini."))
+    policy.authorise("document.issue", sponsor, user=actor)
     start, end = start.replace(day=1), end.replace(day=1)
     if end < start:
         raise DomainError(_l("Bulan akhir tidak boleh sebelum bulan awal."), field="end")

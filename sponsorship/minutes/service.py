@@ -9,9 +9,9 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 
+from sponsorship import policy
 from sponsorship.audit import service as audit
-from sponsorship.auth.models import ADMIN, APPROVER, STAFF
-from sponsorship.core.errors import DomainError, PermissionDenied
+from sponsorship.core.errors import DomainError
 from sponsorship.core.models import utcnow
 from sponsorship.core.workflow import Transition, Workflow
 from sponsorship.extensions import db
@@ -33,23 +33,16 @@ from sponsorship.proposals.models import IN_MINUTES, VERIFIED_ELIGIBLE, AidPropo
 from sponsorship.proposals.models import RETURNED as P_RETURNED
 from sponsorship.settings.service import get_setting
 
-OFFICE = frozenset({ADMIN, STAFF})
-
 MINUTES_FLOW = Workflow(
     STATUSES,
     [
-        Transition("finalise", frozenset({DRAFT}), FINAL, OFFICE, _l("Finalkan (beri nomor)")),
-        Transition("approve", frozenset({FINAL}), APPROVED, frozenset({APPROVER}), _l("Setujui"),
+        Transition("finalise", frozenset({DRAFT}), FINAL, "minutes.finalise", _l("Finalkan (beri nomor)")),
+        Transition("approve", frozenset({FINAL}), APPROVED, "minutes.approve", _l("Setujui"),
                    style="success"),
-        Transition("return", frozenset({FINAL}), RETURNED, frozenset({APPROVER}), _l("Kembalikan"),
+        Transition("return", frozenset({FINAL}), RETURNED, "minutes.return", _l("Kembalikan"),
                    style="danger", needs_note=True),
     ],
 )
-
-
-def _guard_office(actor) -> None:
-    if actor is None or actor.role not in OFFICE:
-        raise PermissionDenied(_l("Hanya staf yang menyusun berita acara."))
 
 
 def _guard_draft(minutes: Minutes) -> None:
@@ -58,7 +51,7 @@ def _guard_draft(minutes: Minutes) -> None:
 
 
 def create_minutes(*, actor, meeting_date: date, place: str, summary: str | None = None) -> Minutes:
-    _guard_office(actor)
+    policy.authorise("minutes.edit", user=actor)
     place = (place or "").strip()
     if not place:
         raise DomainError(_l("Tempat rapat wajib diisi."), field="place")
@@ -73,7 +66,7 @@ def create_minutes(*, actor, meeting_date: date, place: str, summary: str | None
 
 def update_minutes(minutes: Minutes, *, actor, meeting_date: date, place: str,
                    summary: str | None) -> Minutes:
-    _guard_office(actor)
+    policy.authorise("minutes.edit", minutes, user=actor)
     _guard_draft(minutes)
     if not (place or "").strip():
         raise DomainError(_l("Tempat rapat wajib diisi."), field="place")
@@ -85,7 +78,7 @@ def update_minutes(minutes: Minutes, *, actor, meeting_date: date, place: str,
 
 def add_attendee(minutes: Minutes, *, actor, name: str, title: str, agency: str,
                  nip: str | None = None) -> MinutesAttendee:
-    _guard_office(actor)
+    policy.authorise("minutes.edit", minutes, user=actor)
     _guard_draft(minutes)
     name, title, agency = (name or "").strip(), (title or "").strip(), (agency or "").strip()
     if not (name and title and agency):
@@ -99,7 +92,7 @@ def add_attendee(minutes: Minutes, *, actor, name: str, title: str, agency: str,
 
 
 def remove_attendee(minutes: Minutes, attendee: MinutesAttendee, *, actor) -> None:
-    _guard_office(actor)
+    policy.authorise("minutes.edit", minutes, user=actor)
     _guard_draft(minutes)
     if attendee.minutes_id != minutes.id:
         raise DomainError(_l("Peserta tidak ditemukan."))
@@ -111,7 +104,7 @@ def remove_attendee(minutes: Minutes, attendee: MinutesAttendee, *, actor) -> No
 def add_item(minutes: Minutes, proposal: AidProposal, *, actor, decision: str = GRANT,
              amount: int | None = None, note: str | None = None) -> MinutesItem:
     """Put a verified proposal in the draft with the decision and amount proposed."""
-    _guard_office(actor)
+    policy.authorise("minutes.edit", minutes, user=actor)
     _guard_draft(minutes)
     if decision not in (GRANT, DENY):
         raise DomainError(_l("Keputusan tidak dikenal."), field="decision")
@@ -134,7 +127,7 @@ def add_item(minutes: Minutes, proposal: AidProposal, *, actor, decision: str = 
 
 
 def remove_item(minutes: Minutes, item: MinutesItem, *, actor) -> None:
-    _guard_office(actor)
+    policy.authorise("minutes.edit", minutes, user=actor)
     _guard_draft(minutes)
     if item.minutes_id != minutes.id:
         raise DomainError(_l("Usulan tidak ada di berita acara ini."))
@@ -154,25 +147,24 @@ def _number(minutes: Minutes, year: int, seq: int) -> str:
 
 
 def finalise_minutes(minutes: Minutes, *, actor) -> Minutes:
-    t = MINUTES_FLOW.check("finalise", minutes.status, actor.role)
+    MINUTES_FLOW.check("finalise", minutes, actor)
     if not minutes.items:
         raise DomainError(_l("Berita acara belum berisi usulan."))
     if not minutes.attendees:
         raise DomainError(_l("Isi paling sedikit satu peserta rapat."))
     year = minutes.meeting_date.year
     seq = proposals.next_number("minutes", year)
-    minutes.year, minutes.seq, minutes.number = year, seq, _number(minutes, year, seq)
-    minutes.status = t.target
-    minutes.finalised_at, minutes.finalised_by_id = utcnow(), actor.id
-    audit.record(actor=actor, action="status:finalise", obj=minutes,
-                 changes={"status": [DRAFT, FINAL], "number": [None, minutes.number]})
+    number = _number(minutes, year, seq)
+    MINUTES_FLOW.move(minutes, "finalise", actor=actor, changes={"number": [None, number]},
+                      values={"year": year, "seq": seq, "number": number, "finalised_at": utcnow(),
+                              "finalised_by_id": actor.id})
     return minutes
 
 
 def approve_minutes(minutes: Minutes, *, actor, note: str | None = None,
                     exclusions: dict[int, str] | None = None) -> Approval:
     """Approve; `exclusions` maps item ids to a reason: those proposals go back to staff."""
-    t = MINUTES_FLOW.check("approve", minutes.status, actor.role)
+    MINUTES_FLOW.check("approve", minutes, actor)
     exclusions = {int(k): (v or "").strip() for k, v in (exclusions or {}).items()}
     items = {i.id: i for i in minutes.items}
     for item_id, reason in exclusions.items():
@@ -185,7 +177,11 @@ def approve_minutes(minutes: Minutes, *, actor, note: str | None = None,
         raise DomainError(_l("Semua usulan dikecualikan: kembalikan berita acara ini."))
     for item in minutes.items:
         if item.id not in exclusions:
-            proposals.ensure_not_verifier(item.proposal, actor, _l("menyetujuinya"))
+            policy.authorise("proposal.approve", item.proposal, user=actor)  # separation of duties
+    # The berita acara moves first: of two approvers deciding at once, one moves nothing.
+    MINUTES_FLOW.move(minutes, "approve", actor=actor, note=note,
+                      changes={"excluded": [None, ", ".join(items[i].proposal.code for i in exclusions)
+                                            or None]})
     now = utcnow()
     for item in minutes.items:
         proposal = item.proposal
@@ -198,31 +194,23 @@ def approve_minutes(minutes: Minutes, *, actor, note: str | None = None,
                            changes={"approved_amount": [None, item.amount]})
         else:
             proposals.move(proposal, "deny", actor=actor, note=item.note or note)
-    minutes.status = t.target
     approval = Approval(minutes=minutes, approver_id=actor.id, decided_at=now, decision=APPROVED,
                         note=(note or "").strip() or None)
     db.session.add(approval)
-    audit.record(actor=actor, action="status:approve", obj=minutes,
-                 changes={"status": [FINAL, APPROVED],
-                          "excluded": [None, ", ".join(items[i].proposal.code for i in exclusions)
-                                       or None]},
-                 note=approval.note)
     return approval
 
 
 def return_minutes(minutes: Minutes, *, actor, note: str | None) -> Approval:
-    t = MINUTES_FLOW.check("return", minutes.status, actor.role)
+    MINUTES_FLOW.check("return", minutes, actor)
     note = (note or "").strip()
     if not note:
         raise DomainError(_l("Alasan pengembalian wajib diisi."), field="note")
+    MINUTES_FLOW.move(minutes, "return", actor=actor, note=note)
     for item in minutes.items:
         proposals.move(item.proposal, "return", actor=actor, note=note)
-    minutes.status = t.target
     approval = Approval(minutes=minutes, approver_id=actor.id, decided_at=utcnow(), decision=RETURNED,
                         note=note)
     db.session.add(approval)
-    audit.record(actor=actor, action="status:return", obj=minutes,
-                 changes={"status": [FINAL, RETURNED]}, note=note)
     return approval
 
 

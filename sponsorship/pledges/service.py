@@ -2,11 +2,9 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm.attributes import set_committed_value
 
 from sponsorship.audit import service as audit
-from sponsorship.auth.models import ADMIN, STAFF
-from sponsorship.core.errors import DomainError, IllegalTransition
+from sponsorship.core.errors import DomainError
 from sponsorship.core.models import utcnow
 from sponsorship.core.months import first_of_month
 from sponsorship.core.workflow import Transition, Workflow
@@ -25,18 +23,18 @@ from sponsorship.pledges.models import (
 from sponsorship.settings.service import tariff_for
 from sponsorship.sponsors.models import Sponsor
 
-OFFICE = frozenset({ADMIN, STAFF})
-
 PLEDGE_FLOW = Workflow(
     STATUSES,
     [
-        Transition("agree", frozenset({DRAFT}), AGREED, OFFICE, _l("Tandai disepakati")),
-        Transition("activate", frozenset({AGREED}), ACTIVE, OFFICE, _l("Mulai berjalan")),
-        Transition("complete", frozenset({ACTIVE}), COMPLETED, OFFICE, _l("Tandai selesai"),
+        Transition("agree", frozenset({DRAFT}), AGREED, "pledge.agree", _l("Tandai disepakati")),
+        Transition("activate", frozenset({AGREED}), ACTIVE, "pledge.activate", _l("Mulai berjalan")),
+        Transition("complete", frozenset({ACTIVE}), COMPLETED, "pledge.complete", _l("Tandai selesai"),
                    style="secondary"),
-        Transition("cancel", frozenset({DRAFT, AGREED}), CANCELLED, OFFICE, _l("Batalkan"),
+        Transition("cancel", frozenset({DRAFT, AGREED}), CANCELLED, "pledge.cancel", _l("Batalkan"),
                    style="danger", needs_note=True),
     ],
+    stale_message=_l("Status komitmen baru saja diubah oleh pengguna lain. "
+                     "Muat ulang halaman lalu periksa kembali."),
 )
 
 MAX_QUOTA = 100_000
@@ -108,7 +106,7 @@ def update_pledge(pledge: Pledge, *, actor, data: dict) -> Pledge:
 
 def transition_pledge(pledge: Pledge, name: str, *, actor, note: str | None = None) -> Pledge:
     """The only way a pledge's status changes."""
-    t = PLEDGE_FLOW.check(name, pledge.status, actor.role)
+    t = PLEDGE_FLOW.check(name, pledge, actor)
     if t.needs_note and not (note or "").strip():
         raise DomainError(_l("Alasan wajib diisi."), field="note")
     if t.target == AGREED and pledge.programme == PREMIUM and not pledge.workers_attested:
@@ -116,19 +114,5 @@ def transition_pledge(pledge: Pledge, name: str, *, actor, note: str | None = No
             "Komitmen iuran belum dapat disepakati: perusahaan belum menyatakan seluruh "
             "pekerjanya terdaftar di BPJS Kesehatan (syarat Donasi JKN)."
         ))
-    old = pledge.status
-    # Compare-and-set: if another request moved this pledge since it was read, this move
-    # loses (PostgreSQL re-checks the WHERE after waiting for the other transaction).
-    moved = db.session.execute(
-        db.update(Pledge).where(Pledge.id == pledge.id, Pledge.status == old)
-        .values(status=t.target, updated_at=utcnow())
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if moved != 1:
-        raise IllegalTransition(_l("Status komitmen baru saja diubah oleh pengguna lain. "
-                                   "Muat ulang halaman lalu periksa kembali."))
-    set_committed_value(pledge, "status", t.target)
-    audit.record(actor=actor, action=f"status:{name}", obj=pledge,
-                 changes={"status": [old, t.target]}, note=(note or "").strip() or None)
+    PLEDGE_FLOW.move(pledge, name, actor=actor, note=note)
     return pledge
-

@@ -9,10 +9,11 @@ from sqlalchemy import and_, func, or_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from sponsorship import policy
 from sponsorship.audit import service as audit
-from sponsorship.auth.models import ADMIN, APPROVER, STAFF, VERIFIER, User
+from sponsorship.auth.models import User
 from sponsorship.core import uploads
-from sponsorship.core.errors import DomainError, PermissionDenied
+from sponsorship.core.errors import DomainError
 from sponsorship.core.models import utcnow
 from sponsorship.core.workflow import Transition, Workflow
 from sponsorship.extensions import db
@@ -44,35 +45,35 @@ from sponsorship.proposals.models import (
 from sponsorship.regions import service as regions
 from sponsorship.settings.service import get_setting
 
-OFFICE = frozenset({ADMIN, STAFF})
-PAYERS = frozenset({ADMIN, STAFF, VERIFIER})
-
-# Who may move a proposal from where to where. Moves made through a form (verification,
-# berita acara, payout) call `move()` from their own service function.
+# The aid proposal's life cycle. Moves made through a form (verification, berita acara,
+# payout) call `move()` from their own service function.
 PROPOSAL_FLOW = Workflow(
     STATUSES,
     [
-        Transition("take", frozenset({SUBMITTED}), IN_VERIFICATION, frozenset({VERIFIER}),
+        Transition("take", frozenset({SUBMITTED}), IN_VERIFICATION, "proposal.take",
                    _l("Ambil untuk verifikasi")),
-        Transition("assign", frozenset({SUBMITTED}), IN_VERIFICATION, OFFICE, _l("Tugaskan verifikator")),
+        Transition("assign", frozenset({SUBMITTED}), IN_VERIFICATION, "proposal.assign",
+                   _l("Tugaskan verifikator")),
         Transition("verify_eligible", frozenset({IN_VERIFICATION}), VERIFIED_ELIGIBLE,
-                   frozenset({VERIFIER}), _l("Layak")),
+                   "proposal.verify_eligible", _l("Layak")),
         Transition("verify_ineligible", frozenset({IN_VERIFICATION}), VERIFIED_INELIGIBLE,
-                   frozenset({VERIFIER}), _l("Tidak layak")),
-        Transition("add_to_minutes", frozenset({VERIFIED_ELIGIBLE, RETURNED}), IN_MINUTES, OFFICE,
-                   _l("Masukkan ke berita acara")),
-        Transition("remove_from_minutes", frozenset({IN_MINUTES}), VERIFIED_ELIGIBLE, OFFICE,
-                   _l("Keluarkan dari berita acara")),
-        Transition("approve", frozenset({IN_MINUTES}), APPROVED, frozenset({APPROVER}), _l("Setujui")),
-        Transition("return", frozenset({IN_MINUTES}), RETURNED, frozenset({APPROVER}), _l("Kembalikan"),
+                   "proposal.verify_ineligible", _l("Tidak layak")),
+        Transition("add_to_minutes", frozenset({VERIFIED_ELIGIBLE, RETURNED}), IN_MINUTES,
+                   "proposal.add_to_minutes", _l("Masukkan ke berita acara")),
+        Transition("remove_from_minutes", frozenset({IN_MINUTES}), VERIFIED_ELIGIBLE,
+                   "proposal.remove_from_minutes", _l("Keluarkan dari berita acara")),
+        Transition("approve", frozenset({IN_MINUTES}), APPROVED, "proposal.approve", _l("Setujui")),
+        Transition("return", frozenset({IN_MINUTES}), RETURNED, "proposal.return", _l("Kembalikan"),
                    needs_note=True),
-        Transition("deny", frozenset({IN_MINUTES}), CLOSED, frozenset({APPROVER}), _l("Tidak dibantu")),
-        Transition("disburse", frozenset({APPROVED}), DISBURSED, PAYERS, _l("Catat pencairan")),
-        Transition("close", frozenset({DISBURSED}), CLOSED, PAYERS, _l("Tutup (bukti terima ada)"),
-                   style="secondary"),
+        Transition("deny", frozenset({IN_MINUTES}), CLOSED, "proposal.deny", _l("Tidak dibantu")),
+        Transition("disburse", frozenset({APPROVED}), DISBURSED, "proposal.payout",
+                   _l("Catat pencairan")),
+        Transition("close", frozenset({DISBURSED}), CLOSED, "proposal.close",
+                   _l("Tutup (bukti terima ada)"), style="secondary"),
         # A proposal found not eligible, or returned and not put in new minutes, ends here.
-        Transition("close_unfunded", frozenset({VERIFIED_INELIGIBLE, RETURNED}), CLOSED, OFFICE,
-                   _l("Tutup tanpa bantuan"), style="secondary", needs_note=True),
+        Transition("close_unfunded", frozenset({VERIFIED_INELIGIBLE, RETURNED}), CLOSED,
+                   "proposal.close_unfunded", _l("Tutup tanpa bantuan"), style="secondary",
+                   needs_note=True),
     ],
 )
 # Moves offered as plain buttons on the proposal page (the others have their own forms).
@@ -106,27 +107,13 @@ def next_number(kind: str, year: int) -> int:
 
 def move(proposal: AidProposal, name: str, *, actor, note: str | None = None,
          changes: dict | None = None) -> AidProposal:
-    """The only way a proposal's status changes: check, change, step, audit."""
-    t = PROPOSAL_FLOW.check(name, proposal.status, actor.role)
-    note = (note or "").strip() or None
-    if t.needs_note and not note:
-        raise DomainError(_l("Alasan wajib diisi."), field="note")
-    old = proposal.status
+    """The only way a proposal's status changes: the workflow's move, and the step it enters."""
     now = utcnow()
-    proposal.status = t.target
-    proposal.status_changed_at = now
+    t = PROPOSAL_FLOW.move(proposal, name, actor=actor, note=note, changes=changes,
+                           values={"status_changed_at": now})
     db.session.add(ProposalStep(proposal_id=proposal.id, status=t.target, entered_at=now,
                                 actor_id=getattr(actor, "id", None)))
-    audit.record(actor=actor, action=f"status:{name}", obj=proposal,
-                 changes={"status": [old, t.target], **(changes or {})}, note=note)
     return proposal
-
-
-def ensure_not_verifier(proposal: AidProposal, actor, what) -> None:
-    """Separation of duties: who verified a proposal may not approve it nor pay it out."""
-    if proposal.verifier_id is not None and proposal.verifier_id == getattr(actor, "id", None):
-        raise PermissionDenied(_l("Pemisahan tugas: Anda memverifikasi usulan %(code)s, sehingga tidak "
-                                  "boleh %(what)s.", code=proposal.code, what=what))
 
 
 # --- intake ------------------------------------------------------------------------------
@@ -168,8 +155,7 @@ def clean_lines(lines: list[dict]) -> list[CostLine]:
 def create_proposal(*, actor, data: dict, lines: list[dict], files: dict | None = None,
                     submitted_on: datetime | None = None) -> AidProposal:
     """Intake by staff. `files` maps an attachment kind to a FileStorage (or a list of them)."""
-    if actor is None or actor.role not in OFFICE:
-        raise PermissionDenied(_l("Hanya staf yang mencatat usulan bantuan."))
+    policy.authorise("proposal.create", user=actor)
     nik = clean_nik(data.get("patient_nik"), field="patient_nik")
     kk = clean_kk(data.get("patient_kk"), field="patient_kk")
     kelurahan = data.get("kelurahan_code")
@@ -249,7 +235,8 @@ def take_for_verification(proposal: AidProposal, *, actor) -> AidProposal:
 
 
 def assign_verifier(proposal: AidProposal, *, actor, verifier: User) -> AidProposal:
-    if verifier is None or verifier.role != VERIFIER or not verifier.active:
+    if verifier is None or not verifier.active or not policy.can("proposal.verify", proposal,
+                                                                  user=verifier):
         raise DomainError(_l("Pilih verifikator Baznas yang aktif."), field="verifier_id")
     move(proposal, "assign", actor=actor, changes={"assigned_verifier_id": [None, verifier.id]})
     proposal.assigned_verifier_id = verifier.id
@@ -263,11 +250,9 @@ def record_verification(proposal: AidProposal, *, actor, data: dict, photos=()) 
     if recommendation not in (ELIGIBLE, INELIGIBLE):
         raise DomainError(_l("Pilih rekomendasi layak atau tidak layak."), field="recommendation")
     name = "verify_eligible" if recommendation == ELIGIBLE else "verify_ineligible"
-    PROPOSAL_FLOW.check(name, proposal.status, actor.role)
+    PROPOSAL_FLOW.check(name, proposal, actor)  # a verifier; the assigned one, if any
     if proposal.verification is not None:
         raise DomainError(_l("Usulan ini sudah diverifikasi."))
-    if proposal.assigned_verifier_id not in (None, actor.id):
-        raise PermissionDenied(_l("Usulan ini ditugaskan kepada verifikator lain."))
     visit = data.get("visit_date")
     if not isinstance(visit, date):
         raise DomainError(_l("Tanggal kunjungan wajib diisi."), field="visit_date")

@@ -26,7 +26,6 @@ from sponsorship.proposals.forms import (
 )
 from sponsorship.proposals.models import (
     ATTACHMENT_KINDS,
-    IN_VERIFICATION,
     STATUSES,
     SUBMITTED,
     AidProposal,
@@ -110,10 +109,8 @@ def _load(proposal_id: int, action: str = "proposal.view") -> AidProposal:
 @policy.require("proposal.view")
 def detail(proposal_id: int):
     proposal = _load(proposal_id)
-    moves = [t for t in service.PROPOSAL_FLOW.available(proposal.status, current_user.role)
+    moves = [t for t in service.PROPOSAL_FLOW.available(proposal, current_user)
              if t.name in service.BUTTON_MOVES]
-    if proposal.status == IN_VERIFICATION and current_user.role == VERIFIER:
-        moves = [t for t in moves if t.name != "take"]
     assign_form = None
     if policy.can("proposal.assign") and proposal.status == SUBMITTED:
         assign_form = AssignForm()

@@ -135,13 +135,13 @@ def test_region_keys_refuse_rows_naming_an_unknown_kelurahan(migration_app):
     from sponsorship.extensions import db
 
     row = ("INSERT INTO aid_proposal (id, code, year, seq, status, status_changed_at, patient_name, "
-           "patient_nik_enc, patient_nik_hash, nik_last4, phone, address, kelurahan_code, referral_origin, "
+           "patient_nik_enc, patient_nik_hash, nik_key_id, nik_last4, phone, address, kelurahan_code, referral_origin, "
            "referral_destination, referral_city, referral_letter_no, referral_letter_date, total_requested, "
            "created_at, updated_at) VALUES ({id}, 'BNM-2026-000{id}', 2026, {id}, 'submitted', '2026-11-20', "
-           "'Uji', 'x', '" + "h" * 64 + "', '0001', '0812', 'Jl. Uji', '{code}', 'RSUD', 'RSCM', 'Jakarta', "
+           "'Uji', 'x', '" + "h" * 64 + "', 'k1', '0001', '0812', 'Jl. Uji', '{code}', 'RSUD', 'RSCM', 'Jakarta', "
            "'RJK/1', '2026-11-01', 1000000, '2026-11-20', '2026-11-20')")
     with migration_app.app_context():
-        flask_migrate.upgrade(revision="0007")
+        flask_migrate.upgrade(revision="0008")
         with db.engine.begin() as conn:
             conn.execute(text(row.format(id=1, code="19.71.01.1006")))
             conn.execute(text(row.format(id=2, code="99.99.99.9999")))

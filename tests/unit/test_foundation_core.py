@@ -74,24 +74,39 @@ def test_local_path(app, url, expected):
         assert local_path(url) == expected
 
 
-FLOW = Workflow(("a", "b", "c"), [Transition("go", frozenset({"a"}), "b", frozenset({"staff"}), "Go")])
+FLOW = Workflow(("a", "b", "c"), [Transition("go", frozenset({"a"}), "b", "pledge.edit", "Go")])
+
+
+def _user(role):
+    from types import SimpleNamespace
+
+    return SimpleNamespace(is_authenticated=True, role=role, id=1, sponsor_id=None)
+
+
+def _obj(status):
+    from types import SimpleNamespace
+
+    return SimpleNamespace(status=status)
 
 
 def test_workflow_check_and_available():
-    assert FLOW.check("go", "a", "staff").target == "b"
-    assert [t.name for t in FLOW.available("a", "staff")] == ["go"]
-    assert FLOW.available("a", "sponsor") == [] and FLOW.available("b", "staff") == []
+    staff, sponsor = _user("staff"), _user("sponsor")
+    assert FLOW.check("go", _obj("a"), staff).target == "b"
+    assert [t.name for t in FLOW.available(_obj("a"), staff)] == ["go"]
+    assert FLOW.available(_obj("a"), sponsor) == [] and FLOW.available(_obj("b"), staff) == []
     with pytest.raises(PermissionDenied):
-        FLOW.check("go", "a", "sponsor")
+        FLOW.check("go", _obj("a"), sponsor)
     with pytest.raises(IllegalTransition):
-        FLOW.check("go", "b", "staff")
+        FLOW.check("go", _obj("b"), staff)
     with pytest.raises(IllegalTransition):
-        FLOW.check("fly", "a", "staff")
+        FLOW.check("fly", _obj("a"), staff)
 
 
-def test_workflow_refuses_unknown_statuses():
+def test_workflow_refuses_unknown_statuses_and_policy_rules():
     with pytest.raises(ValueError):
-        Workflow(("a",), [Transition("x", frozenset({"a"}), "z", frozenset(), "X")])
+        Workflow(("a",), [Transition("x", frozenset({"a"}), "z", "pledge.edit", "X")])
+    with pytest.raises(ValueError):
+        Workflow(("a", "b"), [Transition("x", frozenset({"a"}), "b", "pledge.fly", "X")])
 
 
 def test_fragment_cache_serves_a_rendering_until_its_key_moves_or_it_is_too_old():
