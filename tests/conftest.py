@@ -1,8 +1,9 @@
 """Test fixtures: a real database migrated with the real migrations, one persona per role.
 
-Runs on SQLite by default and on PostgreSQL when TEST_DATABASE_URL is set; each test run
-gets its own database (a temp file, or a fresh PostgreSQL database dropped at the end),
-so parallel runs never see each other's rows.
+Runs on SQLite by default and on PostgreSQL when TEST_DATABASE_URL is set; each test run, and
+each pytest-xdist worker of a run (`make test` runs `pytest -n 2`), gets its own database (a temp
+file, or a fresh PostgreSQL database dropped at the end), migrated by that process, so parallel
+runs and workers never see each other's rows.
 """
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ import os
 import uuid
 
 import pytest
-from bs4 import BeautifulSoup
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -27,7 +27,8 @@ def database_url(tmp_path_factory):
         yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
         return
     url = make_url(base)
-    name = f"{url.database}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    name = f"{url.database}_{worker}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
     admin = create_engine(url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))

@@ -6,8 +6,10 @@ skips these tests with a message; under CI=true its absence is a failure.
 
 Playwright's sync API drives its own asyncio loop in the main thread and marks it as running
 between calls, so `asyncio.run()` would refuse to start while a browser is open. The browser
-tests are therefore moved to the end of the run (see pytest_collection_modifyitems), and the
-browser opens lazily on the first of them: no other test ever runs while Playwright is alive.
+tests are therefore moved to the end of the run (see pytest_collection_modifyitems), the
+browser opens lazily on the first of them, and it is closed before any other test runs: no other
+test ever runs while Playwright is alive, whatever order pytest-xdist hands the tests out in.
+Each xdist worker serves the app on a port of its own and has its own Chromium.
 
 The test's own db.session may hold a read snapshot (SQLite): call db.session.rollback() before
 reading rows that the browser just made through the server.
@@ -82,28 +84,62 @@ def live_server(app) -> Iterator[str]:
 
 # --- the browser --------------------------------------------------------------------------
 
-@pytest.fixture(scope="session")
-def browser():
-    """One Chromium for the whole run (contexts keep the tests apart)."""
-    executable = chromium_path()
-    if executable is None:
-        message = ("Chromium was not found: install Debian's `chromium` package "
-                   "(apt-get install -y chromium) to run the browser tests")
-        if in_ci():
-            pytest.fail(message + " - it is required under CI", pytrace=False)
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
+class _Chromium:
+    """This process's Chromium (one per xdist worker): opened by the first browser test, closed
+    before any other test runs and at the end of the session."""
 
-    playwright = sync_playwright().start()
-    try:
-        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS,
-                                              headless=True)
-    except Exception:
-        playwright.stop()
-        raise
-    yield chromium
-    chromium.close()
-    playwright.stop()
+    def __init__(self):
+        self.playwright = None
+        self.browser = None
+
+    def get(self):
+        if self.browser is None:
+            executable = chromium_path()
+            if executable is None:
+                message = ("Chromium was not found: install Debian's `chromium` package "
+                           "(apt-get install -y chromium) to run the browser tests")
+                if in_ci():
+                    pytest.fail(message + " - it is required under CI", pytrace=False)
+                pytest.skip(message)
+            from playwright.sync_api import sync_playwright
+
+            self.playwright = sync_playwright().start()
+            try:
+                self.browser = self.playwright.chromium.launch(executable_path=executable,
+                                                               args=CHROMIUM_ARGS, headless=True)
+            except Exception:
+                self.close()
+                raise
+        return self.browser
+
+    def close(self) -> None:
+        browser, playwright, self.browser, self.playwright = self.browser, self.playwright, None, None
+        if browser is not None:
+            browser.close()
+        if playwright is not None:
+            playwright.stop()
+
+    # Registered as a plugin (below), so these see every test, not only the ones in tests/e2e/.
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item):
+        if not item.get_closest_marker("e2e"):
+            self.close()
+
+    def pytest_sessionfinish(self):
+        self.close()
+
+
+_chromium = _Chromium()
+
+
+def pytest_configure(config):
+    config.pluginmanager.register(_chromium, "e2e-chromium")
+
+
+@pytest.fixture
+def browser():
+    """The process's Chromium, shared by the browser tests (contexts keep them apart)."""
+    return _chromium.get()
 
 
 @pytest.fixture
