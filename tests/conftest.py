@@ -207,19 +207,6 @@ def login(app):
     return _login
 
 
-def get_page(client, url: str, status: int = 200, **kwargs) -> BeautifulSoup:
-    """GET url, assert the status, return the parsed page."""
-    response = client.get(url, **kwargs)
-    assert response.status_code == status, (url, response.status_code, response.data[:300])
-    return BeautifulSoup(response.data, "html.parser")
-
-
-def post_page(client, url: str, data: dict, status: int = 302, **kwargs):
-    response = client.post(url, data=data, **kwargs)
-    assert response.status_code == status, (url, response.status_code, response.data[:600])
-    return response
-
-
 
 @pytest.fixture(autouse=True)
 def _every_request_write_is_audited(app, request):

@@ -26,7 +26,8 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-ARTIFACTS = Path(__file__).parent / "artifacts"
+from tests.pages import ARTIFACTS
+
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run",
@@ -191,21 +192,3 @@ def page(new_page):
 def phone_page(new_page):
     """A 360x740 touch phone, as verifiers use in the field."""
     return new_page(phone=True)
-
-
-# --- helpers ------------------------------------------------------------------------------
-
-def e2e_login(page, base_url: str, username: str, password: str):
-    """Sign in through the login form; returns the page after the form was submitted."""
-    page.goto(f"{base_url.rstrip('/')}/login")
-    page.fill("#username", username)
-    page.fill("#password", password)
-    with page.expect_navigation():
-        page.locator("form:has(#username) button[type=submit]").click()
-    return page
-
-
-def e2e_logout(page) -> None:
-    """Sign out through the navigation bar's button."""
-    with page.expect_navigation():
-        page.locator("form[action$='/logout'] button[type=submit]").click()

@@ -8,8 +8,8 @@ import pytest
 
 from sponsorship.extensions import db
 from tests import factories
-from tests.e2e.conftest import ARTIFACTS, e2e_login, e2e_logout
-from tests.integration.test_registry_pages import make_residents, resident_row
+from tests.factories import make_residents, resident_row
+from tests.pages import ARTIFACTS, e2e_login, e2e_logout
 
 pytestmark = pytest.mark.e2e
 

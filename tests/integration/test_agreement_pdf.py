@@ -11,7 +11,7 @@ from pypdf import PdfReader
 
 from sponsorship.extensions import db
 from tests import factories
-from tests.conftest import get_page, post_page
+from tests.pages import get_page, post_page
 
 FORM = {
     "company_number": "045/PKS/BSB/XI/2025",

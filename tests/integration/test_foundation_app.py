@@ -13,7 +13,7 @@ from sponsorship.extensions import db
 from sponsorship.pledges.models import Pledge
 from sponsorship.sponsors.models import Sponsor
 from tests import factories
-from tests.conftest import get_page, post_page
+from tests.pages import get_page, post_page
 
 
 def test_healthz_checks_the_database(app):

@@ -7,7 +7,7 @@ from pathlib import Path
 from sponsorship.extensions import db
 from sponsorship.proposals.models import AidProposal, Attachment
 from tests import factories
-from tests.conftest import get_page, post_page
+from tests.pages import get_page, post_page
 
 PDF = b"%PDF-1.4\n%%EOF\n"
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
@@ -212,7 +212,7 @@ def test_pipeline_and_lists(app, login, staff, approver):
 def test_other_help_shows_the_premium_slot_the_patient_holds(app, login, staff, company_a):
     from sponsorship.allocations import service as allocations
     from sponsorship.beneficiaries.models import Beneficiary
-    from tests.integration.test_registry_pages import make_residents, resident_row
+    from tests.factories import make_residents, resident_row
 
     [bid] = make_residents(rows=[resident_row("1971014101900055", "Warga Terdaftar")])
     pledge = factories.make_pledge(sponsor=company_a, status="active", quota=5, title="Iuran Alpha")

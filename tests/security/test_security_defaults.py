@@ -5,7 +5,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from tests import factories
-from tests.conftest import get_page
+from tests.pages import get_page
 
 
 @pytest.fixture

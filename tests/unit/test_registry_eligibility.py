@@ -40,7 +40,7 @@ def test_holding_an_allocation_is_a_reason(app_ctx):
 
 
 def test_sql_filter_matches_python_rules(db_session):
-    from tests.integration.test_registry_pages import make_residents
+    from tests.factories import make_residents
 
     ids = make_residents(12)
     rows = db_session.query(Beneficiary).filter(Beneficiary.id.in_(ids)).all()
