@@ -1,7 +1,7 @@
 """Test fixtures: a real database migrated with the real migrations, one persona per role.
 
 Runs on SQLite by default and on PostgreSQL when TEST_DATABASE_URL is set; each test run, and
-each pytest-xdist worker of a run (`make test` runs `pytest -n 2`), gets its own database (a temp
+each pytest-xdist worker of a run (`make test` runs 2), gets its own database (a temp
 file, or a fresh PostgreSQL database dropped at the end), migrated by that process, so parallel
 runs and workers never see each other's rows.
 """
