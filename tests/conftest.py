@@ -1,8 +1,9 @@
 """Test fixtures: a real database migrated with the real migrations, one persona per role.
 
-Runs on SQLite by default and on PostgreSQL when TEST_DATABASE_URL is set; each test run
-gets its own database (a temp file, or a fresh PostgreSQL database dropped at the end),
-so parallel runs never see each other's rows.
+Runs on SQLite by default and on PostgreSQL when TEST_DATABASE_URL is set; each test run, and
+each pytest-xdist worker of a run (`make test` runs 2), gets its own database (a temp
+file, or a fresh PostgreSQL database dropped at the end), migrated by that process, so parallel
+runs and workers never see each other's rows.
 """
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ import os
 import uuid
 
 import pytest
-from bs4 import BeautifulSoup
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -27,7 +27,8 @@ def database_url(tmp_path_factory):
         yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
         return
     url = make_url(base)
-    name = f"{url.database}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    name = f"{url.database}_{worker}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
     admin = create_engine(url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
@@ -205,19 +206,6 @@ def login(app):
         return client
 
     return _login
-
-
-def get_page(client, url: str, status: int = 200, **kwargs) -> BeautifulSoup:
-    """GET url, assert the status, return the parsed page."""
-    response = client.get(url, **kwargs)
-    assert response.status_code == status, (url, response.status_code, response.data[:300])
-    return BeautifulSoup(response.data, "html.parser")
-
-
-def post_page(client, url: str, data: dict, status: int = 302, **kwargs):
-    response = client.post(url, data=data, **kwargs)
-    assert response.status_code == status, (url, response.status_code, response.data[:600])
-    return response
 
 
 

@@ -75,7 +75,7 @@ def _system_staff():
     return user or make_user(role="staff", username="factory-staff")
 
 
-# --- aid proposals (issue 4) --------------------------------------------------------------
+# --- aid proposals -----------------------------------------------------------------------
 
 PROPOSAL_PATH = ["submitted", "in_verification", "verified_eligible", "in_minutes", "approved",
                  "disbursed", "closed"]
@@ -212,3 +212,171 @@ def aid_attachment_url() -> str:
 def aid_payout():
     """The payout of a fresh proposal paid by staff (awaiting its receipt)."""
     return proposal_payout(make_proposal(status="disbursed"))
+
+
+# --- the registry and allocations ---------------------------------------------------------
+
+def resident_row(nik: str, name: str, **kw) -> list[str]:
+    """One CSV row of the registry import: an eligible resident of Bacang unless `kw` says otherwise."""
+    from sponsorship.beneficiaries.demo import HEADER
+
+    values = dict.fromkeys(HEADER, "")
+    values.update(nik=nik, nama=name, kelurahan="Bacang", segmen_jkn="PBPU", status_jkn="NONAKTIF",
+                  tunggakan_bulan="2")
+    values.update(kw)
+    return [values[h] for h in HEADER]
+
+
+def make_residents(n: int = 5, *, rows=None, source: str = "dukcapil", seed: int = 7) -> list[int]:
+    """Import n generated residents (or the given rows) through the real import; return the ids of
+    all residents."""
+    from sponsorship.beneficiaries.demo import generate_rows, to_csv
+    from sponsorship.beneficiaries.models import Beneficiary
+    from sponsorship.beneficiaries.service import import_file
+    from sponsorship.extensions import db
+
+    rows = rows if rows is not None else generate_rows(n, seed=seed)
+    result = import_file(actor=None, data=to_csv(rows), file_name="uji.csv", source=source)
+    assert result["invalid"] == []
+    db.session.commit()
+    return list(db.session.scalars(db.select(Beneficiary.id).order_by(Beneficiary.id)))
+
+
+_serial = itertools.count(1)  # NIKs of registry_* residents: 197101170846NNNN
+
+
+def registry_resident(**kw) -> int:
+    """One new eligible resident (a different NIK on each call); returns its id."""
+    from sponsorship.beneficiaries.demo import to_csv
+    from sponsorship.beneficiaries.models import Beneficiary
+    from sponsorship.beneficiaries.service import import_file
+    from sponsorship.extensions import db
+
+    n = next(_serial)
+    import_file(actor=None, data=to_csv([resident_row(f"197101170846{n:04d}", f"Warga Uji {n}", **kw)]),
+                file_name="uji.csv", source="manual")
+    db.session.commit()
+    masked = f"197101******{n:04d}"
+    return db.session.scalar(db.select(Beneficiary.id).where(Beneficiary.nik_masked == masked))
+
+
+def registry_pledge(company):
+    """An agreed premium pledge with free slots."""
+    return make_pledge(sponsor=company, status="agreed", quota=50)
+
+
+def registry_allocation(company) -> int:
+    from sponsorship.allocations import service
+    from sponsorship.beneficiaries.models import Beneficiary
+    from sponsorship.extensions import db
+
+    pledge = registry_pledge(company)
+    alloc = service.allocate(pledge, db.session.get(Beneficiary, registry_resident()), actor=_system_staff())
+    db.session.commit()
+    return alloc.id
+
+
+def registry_discrepancy() -> int:
+    from sponsorship.beneficiaries.demo import to_csv
+    from sponsorship.beneficiaries.models import Discrepancy
+    from sponsorship.beneficiaries.service import import_file
+    from sponsorship.extensions import db
+
+    n = next(_serial)
+    nik = f"197101170846{n:04d}"
+    for source, name in (("dukcapil", "Nama Satu"), ("dinsos", "Nama Dua")):
+        import_file(actor=None, data=to_csv([resident_row(nik, name)]), file_name="x.csv", source=source)
+    db.session.commit()
+    return db.session.scalar(db.select(Discrepancy.id).order_by(Discrepancy.id.desc()))
+
+
+def registry_batch() -> int:
+    """A previewed, not yet confirmed import."""
+    from sponsorship.beneficiaries.demo import to_csv
+    from sponsorship.beneficiaries.service import preview_import
+    from sponsorship.extensions import db
+
+    n = next(_serial)
+    data = to_csv([resident_row(f"197101170846{n:04d}", "Baru")])
+    batch, _, _ = preview_import(actor=None, data=data, file_name="p.csv", source="manual")
+    db.session.commit()
+    return batch.id
+
+
+def make_allocation(pledge, beneficiary_id, start, end=None, status="active", reason=None):
+    """An allocation row written directly (flushed, not committed): `end` makes it ended."""
+    from sponsorship.allocations.models import Allocation
+    from sponsorship.extensions import db
+
+    if end is not None and status != "ended":
+        status, reason = "ended", reason or "deceased"
+    a = Allocation(pledge_id=pledge.id, beneficiary_id=beneficiary_id, start_month=start, end_month=end,
+                   status=status, end_reason=reason)
+    db.session.add(a)
+    db.session.flush()
+    return a
+
+
+# --- billing ------------------------------------------------------------------------------
+
+def invoice_for(company, *, persons: int = 10, month: date = date(2026, 1, 1)):
+    """An issued invoice of an active premium pledge of `company` (Rp 35.000 x persons)."""
+    from sponsorship.billing.models import Invoice
+    from sponsorship.billing.service import due_date
+    from sponsorship.extensions import db
+
+    pledge = make_pledge(sponsor=company, status="active", quota=persons, months=12)
+    invoice = Invoice(pledge_id=pledge.id, sponsor_id=company.id, month=month, persons=persons,
+                      tariff=35_000, amount=persons * 35_000, due_on=due_date(month), status="issued")
+    db.session.add(invoice)
+    db.session.commit()
+    return invoice
+
+
+def payment_for(company, *, amount: int = 100_000):
+    """A pending payment (with a stored PDF proof) by the company's sponsor user."""
+    from sponsorship.auth.models import User
+    from sponsorship.billing import service
+    from sponsorship.extensions import db
+
+    invoice = invoice_for(company)
+    payer = db.session.scalar(db.select(User).where(User.sponsor_id == company.id).limit(1)) or \
+        make_user(role="sponsor", sponsor=company)
+    payment = service.record_payment(invoice, actor=payer, amount=amount, reference="TRF-001",
+                                     paid_on=date(2026, 1, 8), proof=pdf_file())
+    db.session.commit()
+    return payment
+
+
+# --- documents ----------------------------------------------------------------------------
+
+def agreement_for(company, status: str = "draft"):
+    """A fresh agreed pledge of `company` with an agreement moved to `status` (draft or final)."""
+    from sponsorship.agreements import service
+    from sponsorship.auth.models import User
+    from sponsorship.extensions import db
+
+    pledge = make_pledge(sponsor=company, status="agreed")
+    staff = db.session.scalar(db.select(User).where(User.username == "factory-staff"))
+    agreement = service.create_agreement(pledge, actor=staff, data={
+        "signing_date": date(2026, 1, 15), "signing_place": "Pangkalpinang", "city_signatory_name": "A",
+        "city_signatory_title": "Wali Kota", "company_signatory_name": "B",
+        "company_signatory_title": "Direktur"})
+    if status == "final":
+        service.transition_agreement(agreement, "finalise", actor=staff)
+    db.session.commit()
+    return agreement
+
+
+def issued_minutes():
+    """Final minutes with their berita acara issued."""
+    from sponsorship.documents.official import issue_minutes_document
+    from sponsorship.extensions import db
+    from sponsorship.minutes import service
+
+    minutes = make_minutes(with_item=True)
+    staff = _system_staff()
+    service.finalise_minutes(minutes, actor=staff)
+    issue_minutes_document(minutes, actor=staff)
+    db.session.commit()
+    return minutes

@@ -6,8 +6,10 @@ skips these tests with a message; under CI=true its absence is a failure.
 
 Playwright's sync API drives its own asyncio loop in the main thread and marks it as running
 between calls, so `asyncio.run()` would refuse to start while a browser is open. The browser
-tests are therefore moved to the end of the run (see pytest_collection_modifyitems), and the
-browser opens lazily on the first of them: no other test ever runs while Playwright is alive.
+tests are therefore moved to the end of the run (see pytest_collection_modifyitems), the
+browser opens lazily on the first of them, and it is closed before any other test runs: no other
+test ever runs while Playwright is alive, whatever order pytest-xdist hands the tests out in.
+Each xdist worker serves the app on a port of its own and has its own Chromium.
 
 The test's own db.session may hold a read snapshot (SQLite): call db.session.rollback() before
 reading rows that the browser just made through the server.
@@ -24,7 +26,8 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-ARTIFACTS = Path(__file__).parent / "artifacts"
+from tests.pages import ARTIFACTS
+
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run",
@@ -82,28 +85,62 @@ def live_server(app) -> Iterator[str]:
 
 # --- the browser --------------------------------------------------------------------------
 
-@pytest.fixture(scope="session")
-def browser():
-    """One Chromium for the whole run (contexts keep the tests apart)."""
-    executable = chromium_path()
-    if executable is None:
-        message = ("Chromium was not found: install Debian's `chromium` package "
-                   "(apt-get install -y chromium) to run the browser tests")
-        if in_ci():
-            pytest.fail(message + " - it is required under CI", pytrace=False)
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
+class _Chromium:
+    """This process's Chromium (one per xdist worker): opened by the first browser test, closed
+    before any other test runs and at the end of the session."""
 
-    playwright = sync_playwright().start()
-    try:
-        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS,
-                                              headless=True)
-    except Exception:
-        playwright.stop()
-        raise
-    yield chromium
-    chromium.close()
-    playwright.stop()
+    def __init__(self):
+        self.playwright = None
+        self.browser = None
+
+    def get(self):
+        if self.browser is None:
+            executable = chromium_path()
+            if executable is None:
+                message = ("Chromium was not found: install Debian's `chromium` package "
+                           "(apt-get install -y chromium) to run the browser tests")
+                if in_ci():
+                    pytest.fail(message + " - it is required under CI", pytrace=False)
+                pytest.skip(message)
+            from playwright.sync_api import sync_playwright
+
+            self.playwright = sync_playwright().start()
+            try:
+                self.browser = self.playwright.chromium.launch(executable_path=executable,
+                                                               args=CHROMIUM_ARGS, headless=True)
+            except Exception:
+                self.close()
+                raise
+        return self.browser
+
+    def close(self) -> None:
+        browser, playwright, self.browser, self.playwright = self.browser, self.playwright, None, None
+        if browser is not None:
+            browser.close()
+        if playwright is not None:
+            playwright.stop()
+
+    # Registered as a plugin (below), so these see every test, not only the ones in tests/e2e/.
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item):
+        if not item.get_closest_marker("e2e"):
+            self.close()
+
+    def pytest_sessionfinish(self):
+        self.close()
+
+
+_chromium = _Chromium()
+
+
+def pytest_configure(config):
+    config.pluginmanager.register(_chromium, "e2e-chromium")
+
+
+@pytest.fixture
+def browser():
+    """The process's Chromium, shared by the browser tests (contexts keep them apart)."""
+    return _chromium.get()
 
 
 @pytest.fixture
@@ -155,21 +192,3 @@ def page(new_page):
 def phone_page(new_page):
     """A 360x740 touch phone, as verifiers use in the field."""
     return new_page(phone=True)
-
-
-# --- helpers ------------------------------------------------------------------------------
-
-def e2e_login(page, base_url: str, username: str, password: str):
-    """Sign in through the login form; returns the page after the form was submitted."""
-    page.goto(f"{base_url.rstrip('/')}/login")
-    page.fill("#username", username)
-    page.fill("#password", password)
-    with page.expect_navigation():
-        page.locator("form:has(#username) button[type=submit]").click()
-    return page
-
-
-def e2e_logout(page) -> None:
-    """Sign out through the navigation bar's button."""
-    with page.expect_navigation():
-        page.locator("form[action$='/logout'] button[type=submit]").click()

@@ -12,7 +12,7 @@ from sponsorship.extensions import db
 from sponsorship.pledges.models import Pledge
 from sponsorship.proposals.models import AidProposal
 from tests import factories
-from tests.e2e.conftest import e2e_login
+from tests.pages import e2e_login
 
 pytestmark = pytest.mark.e2e
 

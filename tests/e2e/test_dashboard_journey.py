@@ -8,7 +8,7 @@ import pytest
 from sponsorship.extensions import db
 from sponsorship.uhc.models import CoverageFigure
 from tests import factories
-from tests.e2e.conftest import ARTIFACTS, e2e_login
+from tests.pages import ARTIFACTS, e2e_login
 
 pytestmark = pytest.mark.e2e
 

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from tests import factories
-from tests.e2e.conftest import e2e_login
+from tests.pages import e2e_login
 
 pytestmark = pytest.mark.e2e
 

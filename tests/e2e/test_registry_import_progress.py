@@ -6,7 +6,7 @@ import pytest
 
 from sponsorship.beneficiaries.demo import generate_rows, to_csv
 from tests import factories
-from tests.e2e.conftest import e2e_login
+from tests.pages import e2e_login
 
 pytestmark = pytest.mark.e2e
 

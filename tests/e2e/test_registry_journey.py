@@ -9,8 +9,8 @@ import pytest
 
 from sponsorship.beneficiaries.demo import to_csv
 from tests import factories
-from tests.e2e.conftest import e2e_login
-from tests.integration.test_registry_pages import resident_row
+from tests.factories import resident_row
+from tests.pages import e2e_login
 
 pytestmark = pytest.mark.e2e
 

@@ -10,8 +10,8 @@ from sqlalchemy.exc import IntegrityError
 
 from sponsorship.core.errors import DomainError, IllegalTransition, PermissionDenied
 from tests import factories
-from tests.conftest import get_page, post_page
-from tests.integration.test_registry_pages import make_residents, resident_row
+from tests.factories import make_residents, resident_row
+from tests.pages import get_page, post_page
 
 
 def _residents(ids):

@@ -6,7 +6,7 @@ import pytest
 
 from tests import factories
 from tests.concurrency import run_concurrently
-from tests.integration.test_registry_pages import make_residents, resident_row
+from tests.factories import make_residents, resident_row
 
 WORKERS = 24
 

@@ -3,7 +3,7 @@ from bs4 import BeautifulSoup
 
 from sponsorship.auth.models import User
 from tests import factories
-from tests.conftest import get_page, post_page
+from tests.pages import get_page, post_page
 
 COOKIE = "sponsorship_session"
 

@@ -8,20 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests import factories
-from tests.integration.test_registry_pages import make_residents, resident_row
-
-
-def _alloc(pledge, beneficiary_id, start, end=None, status="active", reason=None):
-    from sponsorship.allocations.models import Allocation
-    from sponsorship.extensions import db
-
-    if end is not None and status != "ended":
-        status, reason = "ended", reason or "deceased"
-    a = Allocation(pledge_id=pledge.id, beneficiary_id=beneficiary_id, start_month=start, end_month=end,
-                   status=status, end_reason=reason)
-    db.session.add(a)
-    db.session.flush()
-    return a
+from tests.factories import make_allocation, make_residents, resident_row
 
 
 @pytest.fixture
@@ -52,9 +39,9 @@ def test_a_replaced_resident_hands_the_month_to_the_newcomer(db_session, pledge)
     from sponsorship.billing import service
 
     old, new, third = make_residents(3)
-    _alloc(pledge, old, date(2026, 1, 1), end=date(2026, 3, 1), reason="replaced")
-    _alloc(pledge, new, date(2026, 3, 1))
-    _alloc(pledge, third, date(2026, 1, 1), end=date(2026, 3, 1), reason="deceased")
+    make_allocation(pledge, old, date(2026, 1, 1), end=date(2026, 3, 1), reason="replaced")
+    make_allocation(pledge, new, date(2026, 3, 1))
+    make_allocation(pledge, third, date(2026, 1, 1), end=date(2026, 3, 1), reason="deceased")
     db_session.commit()
     # March: the newcomer and the deceased resident (their last month), not the replaced one.
     assert [service.persons_in_month(pledge, date(2026, m, 1)) for m in (1, 2, 3, 4)] == [2, 2, 2, 1]
@@ -65,7 +52,7 @@ def test_invoice_uses_the_tariff_in_force_each_month(db_session, admin, pledge):
     from sponsorship.settings.service import add_tariff
 
     for b in make_residents(4):
-        _alloc(pledge, b, date(2026, 1, 1))
+        make_allocation(pledge, b, date(2026, 1, 1))
     add_tariff(actor=admin, jkn_class=3, valid_from=date(2026, 3, 1), monthly_premium=48_000,
                participant_share=40_000)
     db_session.commit()
@@ -90,9 +77,9 @@ def test_running_twice_changes_nothing(db_session, company_b, pledge):
     factories.make_pledge(sponsor=company_b, status="active", quota=5, months=3)  # nobody allocated
     ids = make_residents(4)
     for b in ids[:3]:
-        _alloc(pledge, b, date(2026, 1, 1))
-    _alloc(other, ids[3], date(2026, 1, 1))
-    _alloc(draft, make_residents(1, seed=99)[-1], date(2026, 1, 1), status="reserved")
+        make_allocation(pledge, b, date(2026, 1, 1))
+    make_allocation(other, ids[3], date(2026, 1, 1))
+    make_allocation(draft, make_residents(1, seed=99)[-1], date(2026, 1, 1), status="reserved")
     db_session.commit()
     first = service.bill_month(date(2026, 1, 1), actor=None, with_document=False)
     db_session.commit()
@@ -110,7 +97,7 @@ def test_only_months_inside_the_pledge_period(db_session, pledge):
     from sponsorship.billing import service
 
     for b in make_residents(2):
-        _alloc(pledge, b, date(2026, 1, 1))
+        make_allocation(pledge, b, date(2026, 1, 1))
     db_session.commit()
     assert service.bill_month(date(2025, 12, 1), actor=None, with_document=False)["created"] == 0
     assert service.bill_month(date(2026, 7, 1), actor=None, with_document=False)["created"] == 0
@@ -121,7 +108,7 @@ def test_bill_month_command_prints_json_counts_and_is_idempotent(app, pledge):
     from sponsorship.extensions import db
 
     for b in make_residents(2):
-        _alloc(pledge, b, date(2026, 1, 1))
+        make_allocation(pledge, b, date(2026, 1, 1))
     db.session.commit()
     runner = app.test_cli_runner()
     out1 = runner.invoke(args=["bill-month", "2026-01", "--no-pdf"])
@@ -140,7 +127,7 @@ def test_invoice_pdf_is_a_numbered_verifiable_document_of_the_company(db_session
     from sponsorship.documents.models import Document
 
     for b in make_residents(2):
-        _alloc(pledge, b, date(2026, 1, 1))
+        make_allocation(pledge, b, date(2026, 1, 1))
     db_session.commit()
     service.bill_month(date(2026, 1, 1), actor=staff)
     db_session.commit()
@@ -157,7 +144,7 @@ def test_staff_button_bills_and_refuses_other_roles(db_session, staff, sponsor_a
     from sponsorship.billing.models import Invoice
 
     for b in make_residents(2):
-        _alloc(pledge, b, date(2026, 1, 1))
+        make_allocation(pledge, b, date(2026, 1, 1))
     db_session.commit()
     client = login(staff)
     for _ in range(2):
@@ -178,13 +165,13 @@ def test_staff_cancel_a_wrong_invoice_and_bill_the_month_again(app, db_session, 
 
     residents = make_residents(3)
     for b in residents[:2]:
-        _alloc(pledge, b, date(2026, 1, 1))
+        make_allocation(pledge, b, date(2026, 1, 1))
     db_session.commit()
     client = login(staff)
     client.post("/billing/run", data={"month": "2026-01"})
     wrong = db_session.scalar(select(Invoice))
     assert wrong.persons == 2
-    _alloc(pledge, residents[2], date(2026, 1, 1))  # a January allocation recorded late
+    make_allocation(pledge, residents[2], date(2026, 1, 1))  # a January allocation recorded late
     db_session.commit()
 
     response = client.post(f"/billing/invoices/{wrong.id}/cancel",
@@ -220,7 +207,7 @@ def test_an_invoice_with_a_payment_or_without_a_reason_is_not_cancelled(db_sessi
     from bs4 import BeautifulSoup
 
     from sponsorship.billing.models import Invoice
-    from tests.integration.test_payment import invoice_for, payment_for
+    from tests.factories import invoice_for, payment_for
 
     client = login(staff)
     plain = invoice_for(company_a)

@@ -7,8 +7,7 @@ from datetime import date
 
 from sponsorship.extensions import db
 from tests import factories
-from tests.conftest import get_page, post_page
-from tests.integration import test_registry_pages as registry
+from tests.pages import get_page, post_page
 
 
 def pdf_text(data: bytes) -> str:
@@ -31,7 +30,7 @@ def test_staff_issue_a_report_the_sponsor_alone_downloads(login, staff, sponsor_
 
     pledge = factories.make_pledge(sponsor=company_a, status="active", quota=10, months=12)
     for _ in range(2):
-        service.allocate(pledge, db.session.get(Beneficiary, registry.registry_resident()), actor=staff,
+        service.allocate(pledge, db.session.get(Beneficiary, factories.registry_resident()), actor=staff,
                          start_month=date(2026, 1, 1))
     db.session.commit()
     client = login(staff)
@@ -57,7 +56,7 @@ def test_report_shows_invoiced_paid_and_outstanding_from_billing(login, staff, s
 
     pledge = factories.make_pledge(sponsor=company_a, status="active", quota=10, months=12)
     for _ in range(2):
-        allocations.allocate(pledge, db.session.get(Beneficiary, registry.registry_resident()), actor=staff,
+        allocations.allocate(pledge, db.session.get(Beneficiary, factories.registry_resident()), actor=staff,
                              start_month=date(2026, 1, 1))
     db.session.commit()
     invoices = {}
@@ -66,7 +65,7 @@ def test_report_shows_invoiced_paid_and_outstanding_from_billing(login, staff, s
                                                          with_document=False)
         assert outcome == "created" and invoices[m].amount == 70_000  # 2 persons x Rp 35.000
     other = factories.make_pledge(sponsor=company_b, status="active", quota=5, months=12)
-    allocations.allocate(other, db.session.get(Beneficiary, registry.registry_resident()), actor=staff,
+    allocations.allocate(other, db.session.get(Beneficiary, factories.registry_resident()), actor=staff,
                          start_month=date(2026, 1, 1))
     db.session.flush()
     billing.bill_pledge_month(other, date(2026, 1, 1), actor=staff, with_document=False)

@@ -5,7 +5,7 @@ import subprocess
 
 from sponsorship.extensions import db
 from tests import factories
-from tests.conftest import post_page
+from tests.pages import post_page
 
 
 def pdf_text(data: bytes) -> str:

@@ -7,8 +7,8 @@ import json
 import pytest
 
 from sponsorship.beneficiaries.demo import HEADER, to_csv
-from tests.conftest import get_page, post_page
-from tests.integration.test_registry_pages import resident_row
+from tests.factories import resident_row
+from tests.pages import get_page, post_page
 
 
 def _count(model):

@@ -14,11 +14,9 @@ from cryptography.fernet import Fernet
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import text
 
-from tests.integration import test_migrations as migrations
+from tests.migrating import drift
 
 # The fixtures that give each test an empty database of its own (SQLite file or PostgreSQL schema).
-empty_database = migrations.empty_database
-migration_app = migrations.migration_app
 
 OLD_SECRET, OLD_HMAC = "the old encryption secret", "the old hmac secret"
 NIKS = ["1971015708450001", "1971011708450002", "1971014101900003"]
@@ -91,7 +89,7 @@ def test_old_registry_and_proposal_niks_come_out_on_one_scheme(migration_app, co
         flask_migrate.upgrade(revision="0007")
         _populate(db)
         flask_migrate.upgrade(revision="heads")
-        assert migrations._drift(db) == []
+        assert drift(db) == []
 
         c = cipher()
         with db.engine.connect() as conn:
@@ -130,7 +128,7 @@ def test_old_registry_and_proposal_niks_come_out_on_one_scheme(migration_app, co
         assert proposals[0].patient_kk_hash == old_proposal_index("kk:" + KK)
 
         flask_migrate.upgrade(revision="heads")
-        assert migrations._drift(db) == []
+        assert drift(db) == []
 
 
 def test_a_row_no_configured_key_opens_stops_the_upgrade(migration_app):
@@ -147,4 +145,4 @@ def test_a_row_no_configured_key_opens_stops_the_upgrade(migration_app):
         # Nothing was half done: with the right key the same upgrade then succeeds.
         migration_app.config.update(NIK_ENCRYPTION_KEY=OLD_SECRET)
         flask_migrate.upgrade(revision="heads")
-        assert migrations._drift(db) == []
+        assert drift(db) == []

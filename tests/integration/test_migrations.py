@@ -5,78 +5,29 @@ in a database (SQLite) or schema (PostgreSQL) of its own that starts empty.
 """
 from __future__ import annotations
 
-import os
-import uuid
-
 import flask_migrate
 import pytest
 from alembic import command as alembic_command
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import text
 
-
-@pytest.fixture
-def empty_database(tmp_path, database_url):
-    """An empty SQLite file, or an empty schema of its own in the run's PostgreSQL database
-    (a schema is much cheaper than CREATE/DROP DATABASE on a busy server)."""
-    url = make_url(database_url)
-    if url.get_backend_name() != "postgresql":
-        yield f"sqlite:///{tmp_path / 'migrations.db'}"
-        return
-    schema = f"mig_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield url.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
-            hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-
-@pytest.fixture
-def migration_app(empty_database, tmp_path):
-    from sponsorship import create_app
-
-    app = create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path / "instance"),
-                      "SQLALCHEMY_DATABASE_URI": empty_database, "SECRET_KEY": "x"})
-    yield app
-    with app.app_context():
-        from sponsorship.extensions import db
-
-        db.engine.dispose()
-
-
-def _drift(db) -> list:
-    with db.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True,
-                                                         "compare_server_default": False})
-        return compare_metadata(context, db.metadata)
-
-
-def _tables(db) -> set[str]:
-    return set(inspect(db.engine).get_table_names())
+from tests.migrating import drift, tables
 
 
 def test_upgrade_from_empty_gives_the_models_schema_and_downgrade_undoes_it(migration_app):
     from sponsorship.extensions import db
 
     with migration_app.app_context():
-        assert _tables(db) == set()
+        assert tables(db) == set()
         flask_migrate.upgrade(revision="heads")
         model_tables = {t.name for t in db.metadata.sorted_tables}
-        assert _tables(db) == model_tables | {"alembic_version"}
-        assert _drift(db) == []
+        assert tables(db) == model_tables | {"alembic_version"}
+        assert drift(db) == []
 
         flask_migrate.downgrade(revision="base")
-        assert _tables(db) <= {"alembic_version"}
+        assert tables(db) <= {"alembic_version"}
 
         flask_migrate.upgrade(revision="heads")
-        assert _drift(db) == []
+        assert drift(db) == []
 
 
 def test_drift_check_notices_a_difference(migration_app):
@@ -90,7 +41,7 @@ def test_drift_check_notices_a_difference(migration_app):
         extra = Table("drift_probe", db.metadata, Column("id", Integer, primary_key=True),
                       Column("name", String(10)))
         try:
-            diff = _drift(db)
+            diff = drift(db)
         finally:
             db.metadata.remove(extra)
         assert [d[0] for d in diff] == ["add_table"] and diff[0][1].name == "drift_probe"
@@ -127,7 +78,7 @@ def test_a_database_with_invoices_and_payments_upgrades_and_keeps_them(migration
             assert conn.execute(text("SELECT invoice_id FROM payment")).scalar_one() == 1
             if conn.dialect.name == "sqlite":  # enforcement is back on for the app's connections
                 assert conn.execute(text("PRAGMA foreign_keys")).scalar_one() == 1
-        assert _drift(db) == []
+        assert drift(db) == []
 
 
 def test_region_keys_refuse_rows_naming_an_unknown_kelurahan(migration_app):
@@ -135,10 +86,12 @@ def test_region_keys_refuse_rows_naming_an_unknown_kelurahan(migration_app):
     from sponsorship.extensions import db
 
     row = ("INSERT INTO aid_proposal (id, code, year, seq, status, status_changed_at, patient_name, "
-           "patient_nik_enc, patient_nik_hash, nik_key_id, nik_last4, phone, address, kelurahan_code, referral_origin, "
-           "referral_destination, referral_city, referral_letter_no, referral_letter_date, total_requested, "
+           "patient_nik_enc, patient_nik_hash, nik_key_id, nik_last4, phone, address, kelurahan_code, "
+           "referral_origin, referral_destination, referral_city, referral_letter_no, referral_letter_date, "
+           "total_requested, "
            "created_at, updated_at) VALUES ({id}, 'BNM-2026-000{id}', 2026, {id}, 'submitted', '2026-11-20', "
-           "'Uji', 'x', '" + "h" * 64 + "', 'k1', '0001', '0812', 'Jl. Uji', '{code}', 'RSUD', 'RSCM', 'Jakarta', "
+           "'Uji', 'x', '" + "h" * 64 + "', 'k1', '0001', '0812', 'Jl. Uji', '{code}', 'RSUD', 'RSCM', "
+           "'Jakarta', "
            "'RJK/1', '2026-11-01', 1000000, '2026-11-20', '2026-11-20')")
     with migration_app.app_context():
         flask_migrate.upgrade(revision="0008")
@@ -154,4 +107,4 @@ def test_region_keys_refuse_rows_naming_an_unknown_kelurahan(migration_app):
         flask_migrate.upgrade(revision="heads")
         with db.engine.connect() as conn:
             assert conn.execute(text("SELECT count(*) FROM aid_proposal")).scalar_one() == 2
-        assert _drift(db) == []
+        assert drift(db) == []

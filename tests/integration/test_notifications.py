@@ -4,8 +4,8 @@ from __future__ import annotations
 from datetime import date
 
 from tests import factories
-from tests.conftest import get_page
-from tests.integration.test_payment import invoice_for, payment_for
+from tests.factories import invoice_for, payment_for
+from tests.pages import get_page
 
 
 def _count(client) -> int:

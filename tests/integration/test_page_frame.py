@@ -9,7 +9,7 @@ from sponsorship import layout
 from sponsorship.auth import service as auth_service
 from sponsorship.extensions import db
 from tests import factories
-from tests.conftest import get_page
+from tests.pages import get_page
 
 
 def _whoami(page: BeautifulSoup) -> str:

@@ -8,36 +8,8 @@ import pytest
 
 from sponsorship.core.errors import DomainError, IllegalTransition, PermissionDenied
 from tests import factories
-from tests.conftest import get_page
-
-
-def invoice_for(company, *, persons: int = 10, month: date = date(2026, 1, 1)):
-    """An issued invoice of an active premium pledge of `company` (Rp 35.000 x persons)."""
-    from sponsorship.billing.models import Invoice
-    from sponsorship.billing.service import due_date
-    from sponsorship.extensions import db
-
-    pledge = factories.make_pledge(sponsor=company, status="active", quota=persons, months=12)
-    invoice = Invoice(pledge_id=pledge.id, sponsor_id=company.id, month=month, persons=persons,
-                      tariff=35_000, amount=persons * 35_000, due_on=due_date(month), status="issued")
-    db.session.add(invoice)
-    db.session.commit()
-    return invoice
-
-
-def payment_for(company, *, amount: int = 100_000):
-    """A pending payment (with a stored PDF proof) by the company's sponsor user."""
-    from sponsorship.auth.models import User
-    from sponsorship.billing import service
-    from sponsorship.extensions import db
-
-    invoice = invoice_for(company)
-    payer = db.session.scalar(db.select(User).where(User.sponsor_id == company.id).limit(1)) or \
-        factories.make_user(role="sponsor", sponsor=company)
-    payment = service.record_payment(invoice, actor=payer, amount=amount, reference="TRF-001",
-                                     paid_on=date(2026, 1, 8), proof=factories.pdf_file())
-    db.session.commit()
-    return payment
+from tests.factories import invoice_for
+from tests.pages import get_page
 
 
 def _pay(invoice, actor, amount, ref="TRF"):

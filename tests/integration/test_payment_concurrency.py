@@ -9,7 +9,7 @@ import pytest
 
 from tests import factories
 from tests.concurrency import run_concurrently
-from tests.integration.test_payment import invoice_for
+from tests.factories import invoice_for
 
 WORKERS = 8
 
@@ -42,12 +42,11 @@ def test_simultaneous_billing_runs_make_one_invoice(app, app_ctx, company_a):
     from sponsorship.billing import service
     from sponsorship.billing.models import Invoice
     from sponsorship.extensions import db
-    from tests.integration.test_billing import _alloc
-    from tests.integration.test_registry_pages import make_residents
+    from tests.factories import make_allocation, make_residents
 
     pledge = factories.make_pledge(sponsor=company_a, status="active", quota=3, months=3)
     for b in make_residents(2):
-        _alloc(pledge, b, date(2026, 1, 1))
+        make_allocation(pledge, b, date(2026, 1, 1))
     db.session.commit()
 
     outcomes = run_concurrently(

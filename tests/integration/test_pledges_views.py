@@ -2,7 +2,7 @@
 from sponsorship.pledges.models import Pledge
 from sponsorship.sponsors.models import Sponsor
 from tests import factories
-from tests.conftest import get_page, post_page
+from tests.pages import get_page, post_page
 
 
 def _field_error(page, field_id):

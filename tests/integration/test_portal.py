@@ -9,8 +9,8 @@ from datetime import date
 import pytest
 
 from tests import factories
-from tests.conftest import get_page
-from tests.integration.test_registry_pages import make_residents, resident_row
+from tests.factories import make_residents, resident_row
+from tests.pages import get_page
 
 
 @dataclass

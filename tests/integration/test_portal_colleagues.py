@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from tests import factories
-from tests.conftest import get_page
+from tests.pages import get_page
 
 
 def test_invite_with_a_password_shown_once(db_session, login, sponsor_a, company_a, app):

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from sponsorship.beneficiaries.demo import to_csv
-from tests.conftest import get_page, post_page
-from tests.integration.test_registry_pages import resident_row
+from tests.factories import resident_row
+from tests.pages import get_page, post_page
 
 
 def _two_sources():

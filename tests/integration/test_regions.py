@@ -13,7 +13,7 @@ from sponsorship.extensions import db
 from sponsorship.regions import service as regions
 from sponsorship.regions.models import Region
 from tests import factories
-from tests.conftest import get_page
+from tests.pages import get_page
 
 BACANG = "19.71.01.1006"  # factories.proposal_data's kelurahan
 UNKNOWN = "99.99.99.9999"
@@ -54,7 +54,8 @@ def statements_on(table: str):
 def _proposal_row(kelurahan_code: str) -> dict:
     return {"code": "BNM-2026-9999", "year": 2026, "seq": 9999, "status": "submitted",
             "status_changed_at": NOW, "patient_name": "Uji", "patient_nik_enc": "x",
-            "patient_nik_hash": "h" * 64, "nik_key_id": "k1", "nik_last4": "0001", "phone": "0812", "address": "Jl. Uji",
+            "patient_nik_hash": "h" * 64, "nik_key_id": "k1", "nik_last4": "0001", "phone": "0812",
+            "address": "Jl. Uji",
             "kelurahan_code": kelurahan_code, "referral_origin": "RSUD", "referral_destination": "RSCM",
             "referral_city": "Jakarta", "referral_letter_no": "RJK/1",
             "referral_letter_date": date(2026, 11, 1), "total_requested": 1_000_000,

@@ -7,7 +7,7 @@ from sponsorship.dashboard.views import staff_home_cache
 from sponsorship.extensions import db
 from sponsorship.proposals.models import AidProposal
 from tests import factories
-from tests.conftest import get_page
+from tests.pages import get_page
 
 
 def _figures(client) -> dict:

@@ -6,7 +6,7 @@ import re
 import pytest
 
 from tests import factories
-from tests.conftest import get_page
+from tests.pages import get_page
 
 
 @pytest.fixture

@@ -10,8 +10,8 @@ import pytest
 
 from sponsorship.extensions import db
 from tests import factories
-from tests.conftest import post_page
-from tests.integration.test_registry_pages import resident_row
+from tests.factories import resident_row
+from tests.pages import post_page
 
 
 def _files(root) -> set[Path]:
@@ -106,7 +106,7 @@ def test_an_issued_document_goes_with_a_failed_savepoint_or_transaction(app_ctx,
 
 
 def _invoice(company):
-    from tests.integration.test_payment import invoice_for
+    from tests.factories import invoice_for
 
     return invoice_for(company)
 

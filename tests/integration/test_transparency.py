@@ -8,7 +8,7 @@ import pytest
 from sponsorship.extensions import db
 from sponsorship.uhc.models import CoverageFigure
 from tests import factories
-from tests.conftest import get_page
+from tests.pages import get_page
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from sponsorship.extensions import db
 from sponsorship.settings.service import update_settings
 from sponsorship.uhc.models import CoverageFigure
 from tests import factories
-from tests.conftest import get_page, post_page
+from tests.pages import get_page, post_page
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import io
 import pytest
 
 from tests import factories
-from tests.conftest import get_page, post_page
+from tests.pages import get_page, post_page
 
 
 @pytest.fixture
@@ -80,39 +80,3 @@ def test_uploads_are_rate_limited(app, issued):
     client = app.test_client()
     codes = [upload(client, "/verify/", data).status_code for _ in range(31)]
     assert codes[:30] == [200] * 30 and codes[30] == 429
-
-
-# --- builders for the route x role table (tests/integration/test_routes_by_role.py) ---------
-
-def agreement_for(company, status: str = "draft"):
-    """A fresh agreed pledge of `company` with an agreement moved to `status` (draft or final)."""
-    from datetime import date
-
-    from sponsorship.agreements import service
-    from sponsorship.auth.models import User
-    from sponsorship.extensions import db
-
-    pledge = factories.make_pledge(sponsor=company, status="agreed")
-    staff = db.session.scalar(db.select(User).where(User.username == "factory-staff"))
-    agreement = service.create_agreement(pledge, actor=staff, data={
-        "signing_date": date(2026, 1, 15), "signing_place": "Pangkalpinang", "city_signatory_name": "A",
-        "city_signatory_title": "Wali Kota", "company_signatory_name": "B",
-        "company_signatory_title": "Direktur"})
-    if status == "final":
-        service.transition_agreement(agreement, "finalise", actor=staff)
-    db.session.commit()
-    return agreement
-
-
-def issued_minutes():
-    """Final minutes with their berita acara issued."""
-    from sponsorship.documents.official import issue_minutes_document
-    from sponsorship.extensions import db
-    from sponsorship.minutes import service
-
-    minutes = factories.make_minutes(with_item=True)
-    staff = factories._system_staff()
-    service.finalise_minutes(minutes, actor=staff)
-    issue_minutes_document(minutes, actor=staff)
-    db.session.commit()
-    return minutes

@@ -148,7 +148,7 @@ def test_stale_allocation_end_frees_one_slot(app, req, staff, company_a):
     from sponsorship.allocations.models import Allocation
     from sponsorship.beneficiaries.models import Beneficiary
     from sponsorship.pledges.models import Pledge
-    from tests.integration.test_registry_pages import make_residents, resident_row
+    from tests.factories import make_residents, resident_row
 
     pledge = factories.make_pledge(sponsor=company_a, status="agreed", quota=3)
     first, second = (db.session.get(Beneficiary, i) for i in make_residents(
@@ -169,7 +169,7 @@ def test_stale_allocation_end_frees_one_slot(app, req, staff, company_a):
 def test_stale_payment_decision_counts_once(app, app_ctx, staff, sponsor_a, company_a):
     from sponsorship.billing import service
     from sponsorship.billing.models import Invoice, Payment
-    from tests.integration.test_payment import payment_for
+    from tests.factories import payment_for
 
     payment = payment_for(company_a)
     staff_id = staff.id
@@ -188,7 +188,7 @@ def test_stale_payment_decision_counts_once(app, app_ctx, staff, sponsor_a, comp
 def test_stale_invoice_cancel(app, app_ctx, staff, company_a):
     from sponsorship.billing import service
     from sponsorship.billing.models import Invoice
-    from tests.integration.test_payment import invoice_for
+    from tests.factories import invoice_for
 
     invoice = invoice_for(company_a)
     staff_id = staff.id

@@ -10,7 +10,7 @@ from pypdf import PdfReader
 
 from sponsorship.extensions import db
 from tests import factories
-from tests.conftest import post_page
+from tests.pages import post_page
 
 HOSTILE = ('<img src="file:///etc/passwd"> <link rel="attachment" href="file:///etc/hostname"> '
            '<img src="http://127.0.0.1:9/track.png">')

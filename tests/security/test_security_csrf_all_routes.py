@@ -6,7 +6,7 @@ soon as they are listed there. Each row is posted by the first role that may use
 import pytest
 
 from tests import factories
-from tests.integration.test_routes_by_role import ROUTES, World
+from tests.route_table import ROUTES, World
 
 POST_ROWS = [r for r in ROUTES if r.get("method", "GET") != "GET"]
 PERSONAS = {"admin": "admin", "staff": "staff", "sponsor": "sponsor_a", "verifier": "verifier",

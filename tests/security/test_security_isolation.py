@@ -1,6 +1,6 @@
 """Sponsor isolation: a company's user sees only its own rows; others' ids answer 404."""
 from tests import factories
-from tests.conftest import get_page
+from tests.pages import get_page
 
 
 def _titles(page, selector="table a[href^='/pledges/']"):

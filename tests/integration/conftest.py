@@ -1,0 +1,43 @@
+"""Fixtures of the migration tests: an empty database of their own and an app bound to it."""
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+
+@pytest.fixture
+def empty_database(tmp_path, database_url):
+    """An empty SQLite file, or an empty schema of its own in the run's PostgreSQL database
+    (a schema is much cheaper than CREATE/DROP DATABASE on a busy server)."""
+    url = make_url(database_url)
+    if url.get_backend_name() != "postgresql":
+        yield f"sqlite:///{tmp_path / 'migrations.db'}"
+        return
+    schema = f"mig_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield url.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
+            hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def migration_app(empty_database, tmp_path):
+    from sponsorship import create_app
+
+    app = create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path / "instance"),
+                      "SQLALCHEMY_DATABASE_URI": empty_database, "SECRET_KEY": "x"})
+    yield app
+    with app.app_context():
+        from sponsorship.extensions import db
+
+        db.engine.dispose()
