@@ -10,20 +10,34 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, exists, not_, or_, select, update
+from sqlalchemy import and_, exists, not_, or_, select
 
 from sponsorship import policy
 from sponsorship.audit import service as audit
 from sponsorship.beneficiaries import importer
-from sponsorship.beneficiaries.models import RECONCILED_FIELDS, Beneficiary, Discrepancy, ImportBatch
+from sponsorship.beneficiaries.models import (
+    BATCH_STATUSES,
+    RECONCILED_FIELDS,
+    Beneficiary,
+    Discrepancy,
+    ImportBatch,
+)
 from sponsorship.beneficiaries.text import normalise
 from sponsorship.core import files
 from sponsorship.core.errors import DomainError
 from sponsorship.core.models import utcnow
+from sponsorship.core.workflow import Transition, Workflow
 from sponsorship.extensions import db
 from sponsorship.identity import NikError, agrees_with_nik, cipher, clean_nik
 
 PBI = ("PBI_APBN", "PBI_APBD")
+
+# An uploaded list is previewed, then applied once (a confirmation that comes second is refused).
+IMPORT_FLOW = Workflow(
+    BATCH_STATUSES,
+    [Transition("apply", frozenset({"previewed"}), "applied", "beneficiary.import", _l("Terapkan impor"))],
+    stale_message=_l("Impor ini sudah diterapkan."),
+)
 
 
 def _guard(actor) -> None:
@@ -98,12 +112,8 @@ def confirm_import(batch: ImportBatch, *, actor) -> dict[str, Any]:
     """Apply every valid row of a previewed file; the caller commits once (all or nothing)."""
     _guard(actor)
     parsed, plan = load_preview(batch)
-    # Claim the batch atomically: of two confirmations arriving together only one applies it.
-    claimed = db.session.execute(
-        update(ImportBatch).where(ImportBatch.id == batch.id, ImportBatch.status == "previewed")
-        .values(status="applied").execution_options(synchronize_session=False))
-    if claimed.rowcount != 1:
-        raise DomainError(_l("Impor ini sudah diterapkan."))
+    # A compare-and-set claim: of two confirmations arriving together only one applies it.
+    IMPORT_FLOW.move(batch, "apply", actor=actor, values={"applied_at": utcnow()})
     files.remove_after_commit(_preview_dir() / batch.token)  # the kept upload is no longer needed
     return _apply(batch, parsed, plan, actor=actor)
 
@@ -124,9 +134,10 @@ def import_file(*, actor, data: bytes, file_name: str, source: str, dry_run: boo
     plan = importer.plan_import(parsed)
     if dry_run:
         return plan.counts(parsed)
-    batch = ImportBatch(source=source, status="previewed", file_name=Path(file_name).name[:255],
-                        sha256=importer.sha256_of(data), token=secrets.token_hex(16),
-                        uploaded_by_id=getattr(actor, "id", None))
+    # Applied as it is created: there is no preview to confirm.
+    batch = ImportBatch(source=source, status="applied", applied_at=utcnow(),
+                        file_name=Path(file_name).name[:255], sha256=importer.sha256_of(data),
+                        token=secrets.token_hex(16), uploaded_by_id=getattr(actor, "id", None))
     db.session.add(batch)
     db.session.flush()
     return _apply(batch, parsed, plan, actor=actor)
@@ -134,8 +145,6 @@ def import_file(*, actor, data: bytes, file_name: str, source: str, dry_run: boo
 
 def _apply(batch: ImportBatch, parsed, plan, *, actor) -> dict[str, Any]:
     opened = importer.apply_plan(plan, parsed, batch_id=batch.id)
-    batch.status = "applied"
-    batch.applied_at = utcnow()
     batch.total_rows = parsed.total
     batch.created_count, batch.updated_count = len(plan.created), len(plan.updated)
     batch.unchanged_count, batch.invalid_count = plan.unchanged, len(parsed.invalid)

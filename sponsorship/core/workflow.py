@@ -87,7 +87,9 @@ class Workflow:
         if obj.id is None:
             db.session.flush()
         now = utcnow()
-        columns = {"status": t.target, "updated_at": now, **(values or {})}
+        columns = {"status": t.target, **(values or {})}
+        if "updated_at" in model.__table__.c:
+            columns["updated_at"] = now
         # PostgreSQL re-checks the WHERE after waiting for a concurrent writer of the row, so of
         # two requests that read the same status exactly one moves it.
         moved = db.session.execute(

@@ -11,6 +11,7 @@ import pytest
 from sponsorship import policy
 from sponsorship.agreements.service import AGREEMENT_FLOW
 from sponsorship.allocations.service import ALLOCATION_FLOW
+from sponsorship.beneficiaries.service import IMPORT_FLOW
 from sponsorship.billing.service import INVOICE_FLOW, PAYMENT_FLOW
 from sponsorship.core.errors import IllegalTransition, PermissionDenied
 from sponsorship.minutes.service import MINUTES_FLOW
@@ -67,6 +68,9 @@ TABLES = {
         ("paid", {"issued", "partially_paid"}, "paid", "invoice.settle", False),
         ("cancelled", {"issued"}, "cancelled", "invoice.cancel", True),
     ]),
+    "import": (IMPORT_FLOW, [
+        ("apply", {"previewed"}, "applied", "beneficiary.import", False),
+    ]),
 }
 
 # policy action of a move -> the roles it allows (on an object no object-level rule refuses)
@@ -83,6 +87,7 @@ MOVE_ROLES = {
     "minutes.finalise": OFFICE, "minutes.approve": {"approver"}, "minutes.return": {"approver"},
     "payment.confirm": OFFICE, "payment.reject": OFFICE,
     "invoice.settle": OFFICE, "invoice.cancel": OFFICE,
+    "beneficiary.import": OFFICE,
 }
 
 
