@@ -16,12 +16,9 @@ from flask import abort
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from sponsorship.auth.models import ADMIN, APPROVER, OFFICE, SPONSOR, STAFF, VERIFIER
+from sponsorship.auth.models import ADMIN, APPROVER, OFFICE, SPONSOR, VERIFIER
 from sponsorship.core.errors import PermissionDenied
 from sponsorship.extensions import db
-
-__all__ = ["ADMIN", "APPROVER", "OFFICE", "SPONSOR", "STAFF", "VERIFIER", "RULES", "Refusal",
-           "authorise", "can", "get_or_404", "require", "scope"]
 
 PAYERS = (*OFFICE, VERIFIER)  # who records a Baznas payout
 

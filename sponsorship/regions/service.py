@@ -1,4 +1,4 @@
-"""The one way to read kelurahan: list them, name one and its kecamatan, find one by code or name.
+"""The one way to read kelurahan: list them, name one and its kecamatan, map a list's spellings to codes.
 
 The region table is the source at run time (names may be corrected there; the code is the key).
 The shipped data file only fills that table, through migration 0002.
@@ -78,18 +78,3 @@ def lookup() -> dict[str, str]:
         out[normalise(name)] = code
         out[name] = code
     return out
-
-
-def find(text: str | None) -> Region | None:
-    """The kelurahan a person means by a code (with or without dots) or a name (any case).
-    A name that several kelurahan share finds none: only the code can tell them apart."""
-    text = " ".join((text or "").split())
-    if not text:
-        return None
-    if text.replace(".", "").isdigit():
-        digits = text.replace(".", "")
-        dotted = ".".join((digits[:2], digits[2:4], digits[4:6], digits[6:])) if len(digits) == 10 else text
-        return get(dotted)
-    found = db.session.scalars(
-        db.select(Region).where(db.func.lower(Region.name) == text.lower()).limit(2)).all()
-    return found[0] if len(found) == 1 else None

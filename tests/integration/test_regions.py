@@ -119,11 +119,14 @@ def test_a_page_of_proposals_reads_their_regions_in_one_query(app, login, staff)
     assert all(names[code] in shown for code in codes)
 
 
-def test_find_by_code_or_name(app_ctx):
-    assert regions.find("19.71.01.1006").name == "Bacang"
-    assert regions.find("1971011006").name == "Bacang"
-    assert regions.find("  bacang ").code == BACANG
-    assert regions.find("Atlantis") is None and regions.find("") is None
+def test_lookup_by_code_or_name_and_names(app_ctx):
+    from sponsorship.beneficiaries.text import normalise
+
+    spellings = regions.lookup()
+    assert spellings["19.71.01.1006"] == BACANG
+    assert spellings["1971011006"] == BACANG
+    assert spellings[normalise("  bacang ")] == BACANG
+    assert "atlantis" not in spellings and "" not in spellings
     assert regions.kelurahan_name(UNKNOWN) == UNKNOWN and regions.kecamatan_name(UNKNOWN) == "–"
     assert regions.kecamatan_name(BACANG) == "Bukit Intan"
     choices = regions.choices()
