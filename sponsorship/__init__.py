@@ -18,7 +18,7 @@ from sponsorship.core.db import install_sqlite_hooks
 from sponsorship.core.errors import DomainError, PermissionDenied
 from sponsorship.core.formatting import register_filters
 from sponsorship.core.http import local_path, page_url
-from sponsorship.core.models import render_migration_item
+from sponsorship.core.models import include_migration_name, render_migration_item
 from sponsorship.extensions import (
     babel,
     csrf,
@@ -64,7 +64,8 @@ def create_app(overrides: dict | None = None) -> Flask:
 def _init_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True,
-                     compare_type=True, render_item=render_migration_item)
+                     compare_type=True, render_item=render_migration_item,
+                     include_name=include_migration_name)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=locale_selector)
     install_template_gettext(app)

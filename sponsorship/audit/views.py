@@ -7,11 +7,13 @@ from flask import Blueprint, render_template, request
 
 from sponsorship import policy
 from sponsorship.audit.models import AuditEvent
+from sponsorship.audit.service import object_types
 from sponsorship.core.formatting import WIB
-from sponsorship.core.http import page_number
+from sponsorship.core.pagination import keyset_page
 from sponsorship.extensions import db
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
+PER_PAGE = 50
 
 
 def _day(value: str | None) -> datetime | None:
@@ -25,7 +27,7 @@ def _day(value: str | None) -> datetime | None:
 @policy.require("audit.view")
 def index():
     args = request.args
-    stmt = db.select(AuditEvent).order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
+    stmt = db.select(AuditEvent)
     if args.get("object_type"):
         stmt = stmt.where(AuditEvent.object_type == args["object_type"])
     if args.get("object_id", "").isdigit():
@@ -38,6 +40,7 @@ def index():
         stmt = stmt.where(AuditEvent.occurred_at >= start)
     if (end := _day(args.get("to"))) is not None:
         stmt = stmt.where(AuditEvent.occurred_at < end + timedelta(days=1))
-    events = db.paginate(stmt, page=page_number(), per_page=50, error_out=False)
-    types = db.session.scalars(db.select(AuditEvent.object_type).distinct().order_by(AuditEvent.object_type))
-    return render_template("audit/index.html", events=events, types=list(types), args=args)
+    # Newest first, in the order events were written (their ids), a keyset page at a time.
+    events = keyset_page(stmt, (AuditEvent.id,), lambda event_id: (event_id,), per_page=PER_PAGE,
+                         descending=True)
+    return render_template("audit/index.html", events=events, types=object_types(), args=args)

@@ -22,6 +22,7 @@ from sponsorship.beneficiaries.models import (
     Discrepancy,
     ImportBatch,
 )
+from sponsorship.beneficiaries.search import Order, name_matches, registry_order
 from sponsorship.beneficiaries.text import normalise
 from sponsorship.core import files
 from sponsorship.core.errors import DomainError
@@ -257,6 +258,13 @@ def find_by_nik(raw: str) -> Beneficiary | None:
     return db.session.scalar(select(Beneficiary).where(Beneficiary.nik_index.in_(indexes)))
 
 
+def registry_listing(*, q: str = "", **filters) -> Order:
+    """What the registry list pages through: the filters, the name search and its order."""
+    q = (q or "").strip()
+    by_number = q.isdigit() and len(q) == 16
+    return registry_order(search_stmt(q=q if by_number else "", **filters), "" if by_number else q)
+
+
 def search_stmt(*, q: str = "", region: str = "", segment: str = "", status: str = "",
                 eligible: str = ""):
     B = Beneficiary
@@ -266,10 +274,7 @@ def search_stmt(*, q: str = "", region: str = "", segment: str = "", status: str
         # Could be a KK or a NIK: the NIK through its blind index, never in clear.
         stmt = stmt.where(or_(B.kk_number == q, B.nik_index.in_(cipher().blind_indexes(q))))
     elif q:
-        term = normalise(q).replace("%", "").replace("_", "")
-        # Prefix of the whole name (index range) or of any later word ("nur" finds "Siti Nurhaliza").
-        stmt = stmt.where(or_(and_(B.name_search >= term, B.name_search < term + "\uffff"),
-                              B.name_search.like(f"% {term}%")))
+        stmt = stmt.where(name_matches(q))
     if region:
         stmt = stmt.where(or_(B.region_code == region, B.region_code.like(f"{region}.%")))
     if segment:
@@ -281,14 +286,6 @@ def search_stmt(*, q: str = "", region: str = "", segment: str = "", status: str
     elif eligible == "0":
         stmt = stmt.where(not_(eligible_clause()))
     return stmt
-
-
-def prefix_stmt(term: str):
-    """Name-prefix search alone (what the benchmark measures)."""
-    term = normalise(term)
-    return select(Beneficiary.id, Beneficiary.name).where(
-        Beneficiary.name_search >= term, Beneficiary.name_search < term + "\uffff"
-    ).order_by(Beneficiary.name_search).limit(25)
 
 
 # --- reconciliation ----------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from sponsorship.beneficiaries.models import (
 )
 from sponsorship.core.forms import form_refusals
 from sponsorship.core.http import page_number
+from sponsorship.core.pagination import keyset_page
 from sponsorship.extensions import db
 from sponsorship.identity import cipher
 from sponsorship.regions.service import all_regions
@@ -36,9 +37,8 @@ bp = Blueprint("beneficiaries", __name__, url_prefix="/beneficiaries")
 @policy.require("beneficiary.list")
 def index():
     args = {k: request.args.get(k, "") for k in ("q", "region", "segment", "status", "eligible")}
-    stmt = service.search_stmt(**args).order_by(Beneficiary.name_search, Beneficiary.id)
-    page = db.paginate(stmt, page=page_number(), per_page=current_app.config["PAGE_SIZE"], error_out=False,
-                       count=False)
+    listing = service.registry_listing(**args)
+    page = keyset_page(listing.stmt, listing.keys, listing.boundary, per_page=current_app.config["PAGE_SIZE"])
     ids = [b.id for b in page.items]
     # One query tells which residents on this page are eligible (same rule as the filter).
     eligible = set(db.session.scalars(

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date as babel_format_date
-from babel.numbers import format_currency
+from babel.numbers import format_currency, format_decimal
 from flask import has_request_context
 from flask_babel import get_locale
 from num2words import num2words
@@ -23,6 +23,13 @@ def rupiah(amount: int | None) -> str:
     if amount is None:
         return "–"
     return _rupiah(int(amount))
+
+
+def number(value: int | float | None) -> str:
+    """`1.234.567` / `0,8` in Indonesian, `1,234,567` / `0.8` in English."""
+    if value is None:
+        return "–"
+    return format_decimal(value, locale=ui_locale())
 
 
 # Babel parses the pattern and looks up the locale on every call; pages repeat the same amounts
@@ -92,6 +99,7 @@ def register_filters(app) -> None:
 
     app.jinja_env.filters.update(
         rupiah=rupiah,
+        number=number,
         terbilang=terbilang,
         tanggal=tanggal,
         bulan=month_label,
