@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from sponsorship.audit.enforce import enforced
+from sponsorship.settings.service import get_setting
 from sponsorship.config import ROOT, Config
 from sponsorship.core.app import UNSAFE_METHODS, App
 from sponsorship.core.db import install_sqlite_hooks
@@ -147,7 +148,7 @@ def _register_hooks(app: Flask) -> None:
         return response
 
     # Globals, not only context: macros imported without context (pagination) call them too.
-    app.jinja_env.globals.update(can=policy.can, page_url=page_url)
+    app.jinja_env.globals.update(can=policy.can, page_url=page_url, setting=get_setting)
     # The cached frame has its own environment, without these globals or the processor below.
     layout.init_app(app)
 

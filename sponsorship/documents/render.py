@@ -93,7 +93,8 @@ def verify_url(token: str) -> str:
 
 
 def letterhead() -> dict:
-    return {key: get_setting(key) for key in ("city_name", "city_short", "unit_name", "unit_address")}
+    return {key: get_setting(key) for key in ("city_name", "city_short", "unit_name", "unit_address",
+                                              "area_name", "head_title", "baznas_office", "court_name")}
 
 
 @dataclass

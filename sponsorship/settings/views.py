@@ -29,9 +29,9 @@ def index():
     form = SettingsForm(prefix="s", data=service.all_settings())
     if form.validate_on_submit():
         values = {}
-        for key, default in service.DEFAULTS.items():
+        for key in service.EDITABLE:
             value = getattr(form, key).data
-            values[key] = float(value) if isinstance(default, float) else value.strip()
+            values[key] = float(value) if isinstance(service.DEFAULTS[key], float) else value.strip()
         service.update_settings(actor=current_user, values=values)
         flash(_l("Pengaturan disimpan."), "success")
         return redirect(url_for(".index"))

@@ -95,7 +95,10 @@ def test_region_keys_refuse_rows_naming_an_unknown_kelurahan(migration_app):
            "'RJK/1', '2026-11-01', 1000000, '2026-11-20', '2026-11-20')")
     with migration_app.app_context():
         flask_migrate.upgrade(revision="0008")
-        with db.engine.begin() as conn:
+        with db.engine.begin() as conn:  # a database of before the national data: its own kelurahan
+            for code, name in (("19.71.01.1006", "Bacang"), ("19.71.01.1004", "Semabung Lama")):
+                conn.execute(text("INSERT INTO region (code, name, kecamatan_code, kecamatan_name) "
+                                  f"VALUES ('{code}', '{name}', '19.71.01', 'Bukit Intan')"))
             conn.execute(text(row.format(id=1, code="19.71.01.1006")))
             conn.execute(text(row.format(id=2, code="99.99.99.9999")))
         # Alembic itself: Flask-Migrate's command turns the error into a log line and exit status 1.
@@ -107,4 +110,8 @@ def test_region_keys_refuse_rows_naming_an_unknown_kelurahan(migration_app):
         flask_migrate.upgrade(revision="heads")
         with db.engine.connect() as conn:
             assert conn.execute(text("SELECT count(*) FROM aid_proposal")).scalar_one() == 2
+            # The regions it had are kept, as kelurahan under their kecamatan and kabupaten/kota.
+            assert conn.execute(text("SELECT code, level, parent_code, regency_code FROM region "
+                                     "ORDER BY code")).all() == [
+                ("19.71.01.1004", 4, "19.71.01", "19.71"), ("19.71.01.1006", 4, "19.71.01", "19.71")]
         assert drift(db) == []

@@ -1,0 +1,80 @@
+"""Setting the programme up for one kabupaten/kota (`flask --app app setup-city CODE`, the
+first-run page): its scope, its government's name and officials' titles, the district court
+of the dispute clause, the Baznas office and the address, all derived from the national data.
+
+A level-2 name starts with "Kota" or "Kabupaten": that decides kota vs kabupaten and wali kota
+vs bupati. Names of people, the letterhead emblem, accounts and numbering formats are the
+admin's to fill on the settings page; `missing()` says what is still a placeholder.
+"""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from sponsorship.core.errors import DomainError
+from sponsorship.extensions import db
+from sponsorship.regions import service as regions
+from sponsorship.regions.load import load_regions
+from sponsorship.regions.models import Region
+from sponsorship.settings import service as settings
+
+KINDS = {"Kota": "Wali Kota", "Kabupaten": "Bupati"}
+
+
+def split_name(name: str) -> tuple[str, str]:
+    """("Kota", "Palu") from "Kota Palu"; ("Kabupaten", "Bangka") from "Kabupaten Bangka"."""
+    kind, _, base = name.partition(" ")
+    if kind not in KINDS or not base.strip():
+        raise DomainError(_l("Nama kabupaten/kota tidak diawali \u201cKota\u201d atau \u201cKabupaten\u201d: "
+                             "%(name)s.", name=name), field="area_code")
+    return kind, base.strip()
+
+
+def area_settings(code: str, *, short_name: str | None = None) -> dict[str, str]:
+    """The settings that follow from a kabupaten/kota's code. `short_name` is the name as the
+    city writes it where it differs from the Kemendagri spelling; the court is a default the
+    admin confirms (a kabupaten's court often sits in another town)."""
+    area = regions.regency(code)
+    if area is None:
+        raise DomainError(_l("Kode %(code)s bukan kabupaten/kota dalam data wilayah.", code=code),
+                          field="area_code")
+    kind, base = split_name(area.name)
+    base = (short_name or "").strip() or base
+    head = KINDS[kind]
+    province = db.session.get(Region, area.parent_code)
+    return {
+        "area_code": area.code,
+        "area_name": f"{kind} {base}",
+        "head_title": head,
+        "city_name": f"Pemerintah {kind} {base}",
+        "city_short": base,
+        "unit_address": f"[Alamat kantor], {base}, {province.name if province else ''}".rstrip(", "),
+        "mayor_name": f"[Nama {head}]",
+        "mayor_title": f"{head} {base}",
+        "secretary_title": f"Sekretaris Daerah {kind} {base}",
+        "court_name": f"Pengadilan Negeri {base}",
+        "baznas_office": f"Baznas {kind} {base}",
+    }
+
+
+def setup_city(code: str, *, actor=None, short_name: str | None = None) -> dict[str, str]:
+    """Load the national data if it is not there yet and point every area setting at `code`
+    (audited, one event per changed setting). Safe to run again."""
+    if not regions.loaded():
+        load_regions(actor=actor)
+        db.session.flush()
+    values = area_settings(code.strip(), short_name=short_name)
+    for key, value in values.items():
+        settings.set_setting(key, value, actor=actor)
+    return values
+
+
+def configured() -> bool:
+    return bool(settings.get_setting("area_code"))
+
+
+def missing() -> list[str]:
+    """What the admin still has to fill in (labels), empty when the install is ready."""
+    if not configured():
+        return [str(_l("Wilayah kabupaten/kota belum dipilih."))]
+    return [str(setting.label) for setting in settings.SETTINGS
+            if setting.type is str and "[" in str(settings.get_setting(setting.key))]
