@@ -12,7 +12,6 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from sponsorship.audit.enforce import enforced
-from sponsorship.settings.service import get_setting
 from sponsorship.config import ROOT, Config
 from sponsorship.core.app import UNSAFE_METHODS, App
 from sponsorship.core.db import install_sqlite_hooks
@@ -30,6 +29,7 @@ from sponsorship.extensions import (
     login_manager,
     migrate,
 )
+from sponsorship.settings.service import get_setting
 
 
 def create_app(overrides: dict | None = None) -> Flask:

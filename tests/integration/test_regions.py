@@ -161,7 +161,8 @@ def test_the_table_holds_every_level_of_the_shipped_data(app_ctx):
     assert counts == {1: 38, 2: 514, 3: 7285, 4: 83762}
     assert sum(counts.values()) == len(shipped_rows())
     bacang = db.session.get(Region, BACANG)
-    assert (bacang.parent_code, bacang.regency_code, bacang.kecamatan_name) == ("19.71.01", "19.71", "Bukit Intan")
+    assert (bacang.parent_code, bacang.regency_code, bacang.kecamatan_name) == (
+        "19.71.01", "19.71", "Bukit Intan")
     assert db.session.get(Region, "19.71").parent_code == "19"
 
 
