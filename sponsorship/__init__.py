@@ -93,6 +93,7 @@ BLUEPRINTS = [
     "sponsorship.pledges.views:bp",
     "sponsorship.audit.views:bp",
     "sponsorship.settings.views:bp",
+    "sponsorship.regions.views:bp",
     "sponsorship.portal.views:bp",
     "sponsorship.proposals.views:bp",
     "sponsorship.minutes.views:bp",

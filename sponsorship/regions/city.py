@@ -8,6 +8,8 @@ admin's to fill on the settings page; `missing()` says what is still a placehold
 """
 from __future__ import annotations
 
+import contextlib
+
 from flask_babel import lazy_gettext as _l
 
 from sponsorship.core.errors import DomainError
@@ -78,3 +80,45 @@ def missing() -> list[str]:
         return [str(_l("Wilayah kabupaten/kota belum dipilih."))]
     return [str(setting.label) for setting in settings.SETTINGS
             if setting.type is str and "[" in str(settings.get_setting(setting.key))]
+
+
+EMBLEM_KEY = "letterhead_emblem"  # the stored upload's path, relative to UPLOAD_DIR
+EMBLEM_MAX_BYTES = 1024 * 1024
+
+
+def emblem_path() -> str | None:
+    return settings.stored_setting(EMBLEM_KEY)
+
+
+def store_emblem(file_storage, *, actor) -> str:
+    """Store an uploaded PNG or JPEG (checked by its content, at most 1 MB) as the letterhead
+    emblem; the previous file goes once the change commits."""
+    from sponsorship.core import files, uploads
+
+    stored = uploads.store_upload(file_storage, kinds=uploads.IMAGE_KINDS, max_bytes=EMBLEM_MAX_BYTES,
+                                  folder="letterhead")
+    old = emblem_path()
+    settings.set_setting(EMBLEM_KEY, stored.path, actor=actor)
+    if old:
+        with contextlib.suppress(FileNotFoundError):  # already gone: nothing to remove
+            files.remove_after_commit(uploads.resolve_upload(old))
+    return stored.path
+
+
+def emblem_data_uri() -> str | None:
+    """The uploaded emblem as a data: URI for the document renderer (None: the sample emblem)."""
+    import base64
+
+    from sponsorship.core import uploads
+
+    path = emblem_path()
+    if not path:
+        return None
+    try:
+        data = uploads.resolve_upload(path).read_bytes()
+    except FileNotFoundError:  # the sample emblem rather than a broken document
+        return None
+    kind = uploads.detect_kind(data[:16])
+    if kind not in uploads.IMAGE_KINDS:
+        return None
+    return f"data:{uploads.SIGNATURES[kind][1]};base64,{base64.b64encode(data).decode()}"

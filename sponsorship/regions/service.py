@@ -101,7 +101,7 @@ def regency(code: str | None) -> Region | None:
 def regency_choices() -> list[tuple[str, str]]:
     """(code, "Kota Palu — Sulawesi Tengah") of every kabupaten/kota, by province then name."""
     provinces = dict(db.session.execute(
-        db.select(Region.code, Region.name).where(Region.level == PROVINCE)).tuples())
+        db.select(Region.code, Region.name).where(Region.level == PROVINCE)).all())
     rows = db.session.execute(db.select(Region.code, Region.name, Region.parent_code)
                               .where(Region.level == REGENCY).order_by(Region.code)).all()
     return [(code, f"{name} — {provinces.get(parent, parent)}") for code, name, parent in rows]

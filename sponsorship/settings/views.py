@@ -19,8 +19,10 @@ def _page(form, tariff_form):
     tariffs = db.session.scalars(
         db.select(JknTariff).order_by(JknTariff.jkn_class.desc(), JknTariff.valid_from.desc())
     ).all()
+    from sponsorship.regions.city import missing
+
     return render_template("settings/index.html", form=form, tariff_form=tariff_form,
-                           tariffs=tariffs)
+                           tariffs=tariffs, missing=missing())
 
 
 @bp.route("/", methods=["GET", "POST"])
