@@ -6,8 +6,12 @@ Create Date: 2026-12-04 19:40:00.000000
 
 The rows themselves come from `flask --app app load-regions`, never from a migration. A database
 that already holds kelurahan keeps them: they are villages (level 4), and their parent and
-kabupaten/kota follow from their code.
+kabupaten/kota follow from their code. When they all lie in one kabupaten/kota and no area is
+set yet, that is the city's area (so its kelurahan pages keep working); `setup-city` with the same
+code then adds the national data and fills the settings still unset.
 """
+from datetime import UTC, datetime
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -29,12 +33,25 @@ def upgrade():
     # Every row so far is a kelurahan: derive what the new columns say from its code.
     op.execute("UPDATE region SET parent_code = kecamatan_code, regency_code = substr(code, 1, 5) "
                "WHERE parent_code IS NULL")
+    _area_from_existing_rows()
     op.create_table('region_alias',
     sa.Column('code', sa.String(length=13), nullable=False),
     sa.Column('alias', sa.String(length=120), nullable=False),
     sa.ForeignKeyConstraint(['code'], ['region.code'], name=op.f('fk_region_alias_code_region')),
     sa.PrimaryKeyConstraint('code', 'alias', name=op.f('pk_region_alias'))
     )
+
+
+def _area_from_existing_rows():
+    conn = op.get_bind()
+    regencies = conn.execute(sa.text("SELECT DISTINCT regency_code FROM region")).scalars().all()
+    has_area = conn.execute(sa.text("SELECT 1 FROM setting WHERE key = 'area_code'")).first()
+    if len(regencies) == 1 and not has_area:
+        now = datetime.now(UTC).replace(tzinfo=None)
+        setting = sa.table('setting', sa.column('key', sa.String), sa.column('value', sa.JSON),
+                           sa.column('created_at', sa.DateTime), sa.column('updated_at', sa.DateTime))
+        op.bulk_insert(setting, [{'key': 'area_code', 'value': regencies[0], 'created_at': now,
+                                  'updated_at': now}])
 
 
 def downgrade():

@@ -59,15 +59,22 @@ def area_settings(code: str, *, short_name: str | None = None) -> dict[str, str]
 
 
 def setup_city(code: str, *, actor=None, short_name: str | None = None) -> dict[str, str]:
-    """Load the national data if it is not there yet and point every area setting at `code`
-    (audited, one event per changed setting). Safe to run again."""
+    """Load the national data if it is not there yet and point the area settings at `code`
+    (audited, one event per changed setting). Safe to run again: for the area already set up,
+    only settings still unset or holding a placeholder are filled, so what an admin entered or
+    confirmed (the court, names, the address) stays. Returns the settings as they now are."""
     if not regions.loaded():
         load_regions(actor=actor)
         db.session.flush()
-    values = area_settings(code.strip(), short_name=short_name)
+    code = code.strip()
+    values = area_settings(code, short_name=short_name)
+    same_area = settings.get_setting("area_code") == code
     for key, value in values.items():
+        stored = settings.stored_setting(key)
+        if same_area and isinstance(stored, str) and stored and "[" not in stored:
+            continue
         settings.set_setting(key, value, actor=actor)
-    return values
+    return {key: settings.get_setting(key) for key in values}
 
 
 def configured() -> bool:

@@ -96,6 +96,26 @@ def test_setup_city_on_an_empty_database(app, app_ctx, code, expected):
     assert {key for e in changed for key in e.changes} >= set(expected)
 
 
+def test_setup_city_again_keeps_what_the_admin_entered(app, app_ctx, admin):
+    from sponsorship.settings.service import get_setting, update_settings
+
+    _unconfigured()
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["setup-city", "19.01"]).exit_code == 0
+    update_settings(actor=admin, values={"court_name": "Pengadilan Negeri Sungailiat",
+                                         "mayor_name": "Nama Bupati"})
+    db.session.commit()
+    assert runner.invoke(args=["setup-city", "19.01"]).exit_code == 0
+    db.session.expire_all()
+    assert get_setting("court_name") == "Pengadilan Negeri Sungailiat"
+    assert get_setting("mayor_name") == "Nama Bupati" and get_setting("mayor_title") == "Bupati Bangka"
+    # Another area: everything derived follows it.
+    assert runner.invoke(args=["setup-city", "72.71"]).exit_code == 0
+    db.session.expire_all()
+    assert get_setting("court_name") == "Pengadilan Negeri Palu"
+    assert get_setting("mayor_name") == "[Nama Wali Kota]"
+
+
 @pytest.mark.parametrize("code", ["99.99", "72.71.01", "72", ""])
 def test_setup_city_refuses_what_is_not_a_kabupaten_or_kota(app, app_ctx, code):
     from sponsorship.settings.service import get_setting

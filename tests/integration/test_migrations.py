@@ -10,6 +10,7 @@ import pytest
 from alembic import command as alembic_command
 from sqlalchemy import text
 
+from sponsorship.settings.service import get_setting
 from tests.migrating import drift, tables
 
 
@@ -114,4 +115,9 @@ def test_region_keys_refuse_rows_naming_an_unknown_kelurahan(migration_app):
             assert conn.execute(text("SELECT code, level, parent_code, regency_code FROM region "
                                      "ORDER BY code")).all() == [
                 ("19.71.01.1004", 4, "19.71.01", "19.71"), ("19.71.01.1006", 4, "19.71.01", "19.71")]
+        # ...and they are the city's: its kelurahan pages keep listing them before setup-city runs.
+        from sponsorship.regions import service as regions
+
+        assert get_setting("area_code") == "19.71"
+        assert [code for code, _ in regions.choices()] == ["19.71.01.1006", "19.71.01.1004"]
         assert drift(db) == []
