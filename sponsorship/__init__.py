@@ -29,6 +29,7 @@ from sponsorship.extensions import (
     login_manager,
     migrate,
 )
+from sponsorship.settings.service import get_setting
 
 
 def create_app(overrides: dict | None = None) -> Flask:
@@ -93,6 +94,7 @@ BLUEPRINTS = [
     "sponsorship.pledges.views:bp",
     "sponsorship.audit.views:bp",
     "sponsorship.settings.views:bp",
+    "sponsorship.regions.views:bp",
     "sponsorship.portal.views:bp",
     "sponsorship.proposals.views:bp",
     "sponsorship.minutes.views:bp",
@@ -148,7 +150,7 @@ def _register_hooks(app: Flask) -> None:
         return response
 
     # Globals, not only context: macros imported without context (pagination) call them too.
-    app.jinja_env.globals.update(can=policy.can, page_url=page_url)
+    app.jinja_env.globals.update(can=policy.can, page_url=page_url, setting=get_setting)
     # The cached frame has its own environment, without these globals or the processor below.
     layout.init_app(app)
 

@@ -40,8 +40,11 @@ def register_cli(app: Flask) -> None:
 
     @app.cli.command("seed-demo")
     @click.option("--if-empty", is_flag=True, help="Only when no user exists yet.")
-    def seed_demo(if_empty):
-        """Load the demo city of Pangkalpinang (idempotent)."""
+    @click.option("--city", default=None,
+                  help="Kemendagri code of the kabupaten/kota to build the demo for (default: the "
+                       "demo's own city).")
+    def seed_demo(if_empty, city):
+        """Load the demo data (idempotent), after setting the city up."""
         from sponsorship.auth.models import User
         from sponsorship.demo import seed_demo as run
 
@@ -51,11 +54,16 @@ def register_cli(app: Flask) -> None:
         if not app.config["PUBLIC_BASE_URL"]:  # before any step: the demo issues documents
             raise click.ClickException("PUBLIC_BASE_URL is not set: the demo's documents need the "
                                        "address their QR codes point to (make run sets it)")
-        run()
+        try:
+            run(city=city)
+        except DomainError as exc:
+            raise click.ClickException(str(exc.message)) from exc
         click.echo("demo data ready")
 
     from sponsorship.beneficiaries.cli import register as register_registry
     from sponsorship.identity.cli import register as register_identity
+    from sponsorship.regions.cli import register as register_regions
 
     register_registry(app)
     register_identity(app)
+    register_regions(app)

@@ -30,6 +30,7 @@ from sponsorship.auth.models import ROLE_LABELS
 from sponsorship.core.cache import FragmentCache
 from sponsorship.core.formatting import ui_locale
 from sponsorship.extensions import template_gettext_callables
+from sponsorship.settings.service import get_setting
 
 # (label, endpoint, action the policy must allow)
 NAV = [
@@ -104,7 +105,7 @@ def page_frame() -> Frame:
     user = current_user._get_current_object()  # the proxy costs a lookup per attribute read
     visible = visible_endpoints(user)
     role = user.role if visible else None
-    key = (ui_locale(), request.script_root, request.endpoint, role, visible)
+    key = (ui_locale(), request.script_root, request.endpoint, role, visible, get_setting("city_name"))
     parts = _frames.get_or_render(key, lambda: _render(*key))
     # generate_csrf returns URL-safe text; escaped anyway, as the template would have.
     slots = {NAME_SLOT: str(escape(user.full_name)) if visible else "",
@@ -118,7 +119,7 @@ def page_frame() -> Frame:
 
 
 def _render(locale: str, script_root: str, endpoint: str | None, role: str | None,
-            visible: tuple[str, ...]) -> tuple[str, ...]:
+            visible: tuple[str, ...], government: str) -> tuple[str, ...]:
     # The whole context of a frame template: the cache key and the reserved slots, nothing else.
     labels = {e: label for label, e, _ in NAV}
     context = {
@@ -130,6 +131,7 @@ def _render(locale: str, script_root: str, endpoint: str | None, role: str | Non
         "role_label": str(ROLE_LABELS.get(role, role or "")),
         "user_name": Markup(NAME_SLOT),  # noqa: S704 (a fixed marker, filled in per request)
         "csrf_value": Markup(CSRF_SLOT),  # noqa: S704
+        "government": government,  # a city setting: part of the key, so a change shows at once
     }
     env = frame_environment()
     return tuple(env.get_template(f"layout/_{part}.html").render(context) for part in PARTS)

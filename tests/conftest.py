@@ -60,6 +60,14 @@ def app(database_url, tmp_path_factory):
     })
     with application.app_context():
         flask_migrate.upgrade(revision="heads")
+        from sponsorship.audit.enforce import audit_exempt
+        from sponsorship.extensions import db
+        from sponsorship.regions.load import load_regions
+
+        with audit_exempt("test run: the national region data"):
+            load_regions()
+            db.session.commit()
+        application.config["TEST_CITY_SETTINGS"] = factories.city_setting_rows()
 
     def fresh_request_state():
         # Test requests reuse the test's app context (persona fixtures push one), hence its
@@ -97,13 +105,16 @@ def _cheap_password_hashes():
 
 @pytest.fixture(autouse=True)
 def _clean_database(app):
-    """Every test starts from migrated, empty tables (plus the seeded tariffs)."""
+    """Every test starts from migrated, empty tables (plus the seeded tariffs and the test city's
+    settings, as `setup-city` writes them: tests/factories.TEST_CITY)."""
     from sponsorship.core.cache import FragmentCache
     from sponsorship.extensions import db, limiter
+    from sponsorship.settings.models import Setting
     from sponsorship.settings.service import seed_tariffs
 
     with app.app_context():
         seed_tariffs()
+        db.session.add_all(Setting(key=k, value=v) for k, v in app.config["TEST_CITY_SETTINGS"].items())
         db.session.commit()
     limiter.reset()
     FragmentCache.clear_all()  # ids start again at 1: a cached rendering's key could recur

@@ -7,7 +7,10 @@ from datetime import date
 from stdnum import luhn
 
 DEFAULT_PASSWORD = "rahasia-uji-123"
-REFERENCE_TABLES: tuple[str, ...] = ("region",)  # tables filled by migrations (kept between tests)
+# Tables filled once per test run (`load-regions`) and kept between tests.
+REFERENCE_TABLES: tuple[str, ...] = ("region", "region_alias")
+# The city every test runs in unless it sets up another: the demo's (conftest sets it up per test).
+TEST_CITY, TEST_CITY_NAME = "19.71", "Pangkalpinang"
 
 _seq = itertools.count(1)
 
@@ -380,3 +383,24 @@ def issued_minutes():
     issue_minutes_document(minutes, actor=staff)
     db.session.commit()
     return minutes
+
+
+def city_setting_rows(code: str = TEST_CITY, short_name: str | None = TEST_CITY_NAME) -> dict:
+    """The settings `setup-city CODE` writes, as plain values (the region table must be loaded)."""
+    from sponsorship.regions.city import area_settings
+
+    return area_settings(code, short_name=short_name)
+
+
+def set_up_city(code: str, short_name: str | None = None) -> dict:
+    """Point this test's settings at another kabupaten/kota, as `setup-city` would (no audit)."""
+    from sponsorship.extensions import db
+    from sponsorship.settings.models import Setting
+
+    values = city_setting_rows(code, short_name)
+    for key, value in values.items():
+        row = db.session.get(Setting, key) or Setting(key=key)
+        row.value = value
+        db.session.add(row)
+    db.session.commit()
+    return values

@@ -131,6 +131,12 @@ ROUTES: list[dict] = [
      "expect": ADMIN_ONLY},
     {"rule": "/admin/settings/tariffs", "method": "POST", "url": "/admin/settings/tariffs", "data": {},
      "expect": expect(302, 422, 403, 403, 403, 403, 403)},
+    # --- first run: the city's setup and letterhead emblem ---
+    {"rule": "/admin/setup/", "url": "/admin/setup/", "expect": ADMIN_ONLY},
+    {"rule": "/admin/setup/", "method": "POST", "url": "/admin/setup/", "data": {"area_code": ""},
+     "expect": expect(302, 422, 403, 403, 403, 403, 403)},
+    {"rule": "/admin/setup/emblem", "method": "POST", "url": "/admin/setup/emblem", "data": {},
+     "expect": expect(302, 422, 403, 403, 403, 403, 403)},
     # --- sponsors ---
     {"rule": "/sponsors/", "url": "/sponsors/", "expect": expect(302, 200, 200, 403, 403, 403, 200)},
     {"rule": "/sponsors/new", "url": "/sponsors/new", "expect": OFFICE_ONLY},

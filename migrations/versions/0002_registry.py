@@ -8,8 +8,8 @@ Create Date: 2026-11-24 14:08:29.630829
 from alembic import op
 import sqlalchemy as sa
 
-# The official list ships inside the package; the migration loads it so every database has it.
-from sponsorship.regions.service import shipped_regions
+# The region table starts empty: `flask --app app load-regions` (or setup-city) fills it from the
+# national data shipped in the package, so no migration carries any city's regions.
 
 
 # revision identifiers, used by Alembic.
@@ -30,9 +30,6 @@ def upgrade():
     )
     with op.batch_alter_table('region', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_region_kecamatan_code'), ['kecamatan_code'], unique=False)
-    region = sa.table('region', sa.column('code', sa.String), sa.column('name', sa.String),
-                      sa.column('kecamatan_code', sa.String), sa.column('kecamatan_name', sa.String))
-    op.bulk_insert(region, shipped_regions())
 
     op.create_table('beneficiary',
     sa.Column('id', sa.Integer(), nullable=False),

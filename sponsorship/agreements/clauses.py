@@ -1,7 +1,8 @@
 """Default clauses (Pasal) per programme, and the plain-text format staff edit them in.
 
 Clause text may use a few placeholders filled from the pledge when the document is rendered:
-{perusahaan} {nilai} {terbilang} {kuota} {bulan} {iuran} {mulai} {selesai} {kota}. Nothing else
+{perusahaan} {nilai} {terbilang} {kuota} {bulan} {iuran} {mulai} {selesai} {kota} {kepala}
+{pengadilan} (the area's name, its head's title and district court come from the settings). Nothing else
 is interpreted: clause text is data, never a template.
 """
 from __future__ import annotations
@@ -36,7 +37,7 @@ _COMMON_TAIL = [
      "text": "(1) Perselisihan yang timbul dari Perjanjian ini diselesaikan secara musyawarah "
              "untuk mufakat.\n"
              "(2) Apabila musyawarah tidak mencapai mufakat, PARA PIHAK sepakat menyelesaikannya "
-             "melalui Pengadilan Negeri Pangkalpinang."},
+             "melalui {pengadilan}."},
     {"title": "Perubahan",
      "text": "Hal-hal yang belum diatur atau perubahan atas Perjanjian ini akan diatur kemudian "
              "dalam addendum yang disepakati PARA PIHAK dan merupakan bagian yang tidak "
@@ -91,10 +92,10 @@ DEFAULT_CLAUSES = {
          "text": "(1) Usulan bantuan diverifikasi di lapangan bersama Badan Amil Zakat Nasional "
                  "(Baznas) {kota}.\n"
                  "(2) Usulan yang memenuhi syarat diputuskan dalam berita acara dan disetujui oleh "
-                 "Wali Kota, kemudian disalurkan melalui Baznas."},
+                 "{kepala}, kemudian disalurkan melalui Baznas."},
         {"title": "Hak dan Kewajiban PIHAK PERTAMA",
          "text": "(1) PIHAK PERTAMA berhak menyalurkan dana sesuai berita acara yang disetujui "
-                 "Wali Kota.\n"
+                 "{kepala}.\n"
                  "(2) PIHAK PERTAMA berkewajiban memastikan penyaluran tepat sasaran dan "
                  "melaporkan setiap penyaluran kepada PIHAK KEDUA."},
         {"title": "Hak dan Kewajiban PIHAK KEDUA",

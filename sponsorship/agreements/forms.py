@@ -8,7 +8,8 @@ from wtforms import DateField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 CLAUSES_HELP = _l("Setiap pasal diawali baris \"## Judul pasal\". Penanda yang diisi otomatis: "
-                  "{perusahaan} {nilai} {terbilang} {kuota} {bulan} {iuran} {mulai} {selesai} {kota}.")
+                  "{perusahaan} {nilai} {terbilang} {kuota} {bulan} {iuran} {mulai} {selesai} {kota} "
+                  "{kepala} {pengadilan}.")
 
 
 class AgreementForm(FlaskForm):
@@ -16,9 +17,9 @@ class AgreementForm(FlaskForm):
                                  validators=[Optional(), Length(max=80)])
     signing_date = DateField(_l("Tanggal penandatanganan"), validators=[DataRequired()])
     signing_place = StringField(_l("Tempat penandatanganan"), validators=[DataRequired(), Length(max=120)])
-    city_signatory_name = StringField(_l("Penanda tangan pihak kota"),
+    city_signatory_name = StringField(_l("Penanda tangan pihak pemerintah daerah"),
                                       validators=[DataRequired(), Length(max=120)])
-    city_signatory_title = StringField(_l("Jabatan penanda tangan pihak kota"),
+    city_signatory_title = StringField(_l("Jabatan penanda tangan pihak pemerintah daerah"),
                                        validators=[DataRequired(), Length(max=200)])
     company_signatory_name = StringField(_l("Penanda tangan pihak perusahaan"),
                                          validators=[DataRequired(), Length(max=120)])

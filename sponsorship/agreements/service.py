@@ -121,7 +121,9 @@ def placeholders(pledge: Pledge) -> dict[str, str]:
         "perusahaan": pledge.sponsor.name,
         "nilai": rupiah_resmi(pledge.total_amount),
         "terbilang": terbilang(pledge.total_amount),
-        "kota": get_setting("city_short") and f"Kota {get_setting('city_short')}",
+        "kota": get_setting("area_name"),
+        "kepala": get_setting("head_title"),
+        "pengadilan": get_setting("court_name"),
         "bulan": str(pledge.months or ""),
     }
     if pledge.is_premium:

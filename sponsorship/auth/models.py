@@ -23,7 +23,7 @@ ROLE_LABELS = {
     STAFF: _l("Staf Sekretariat"),
     SPONSOR: _l("Perusahaan (sponsor)"),
     VERIFIER: _l("Verifikator Baznas"),
-    APPROVER: _l("Wali Kota / pejabat penyetuju"),
+    APPROVER: _l("Kepala daerah / pejabat penyetuju"),
 }
 
 

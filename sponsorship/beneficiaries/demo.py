@@ -1,4 +1,4 @@
-"""Demo residents of Pangkalpinang from two lists (Dukcapil, Dinsos) that disagree a little,
+"""Demo residents of the demo city from two lists (Dukcapil, Dinsos) that disagree a little,
 and 120 of them allocated to the Bank Sumsel Babel pledge. Fixed seed: reproducible; safe to rerun."""
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from sponsorship.beneficiaries.models import Beneficiary
 from sponsorship.extensions import db
-from sponsorship.regions.models import Region
+from sponsorship.regions.service import all_regions
 
 FIRST_M = ["Ahmad", "Budi", "Rudi", "Hendra", "Agus", "Joko", "Slamet", "Yusuf", "Ridwan", "Fajar", "Andi",
            "Bambang", "Herman", "Irfan", "Supriadi", "Teguh", "Wahyu", "Rizki", "Dedi", "Eko"]
@@ -27,15 +27,24 @@ HEADER = ["nik", "no_kk", "nama", "jenis_kelamin", "tanggal_lahir", "alamat", "r
           "no_hp", "no_jkn", "segmen_jkn", "status_jkn", "tunggakan_bulan", "desil"]
 
 
+def shipped_kelurahan(area: str) -> list[tuple[str, str]]:
+    """(code, name) of the kelurahan of `area` in the shipped national data (no database needed)."""
+    from sponsorship.regions.load import shipped_rows
+
+    return [(code, name) for code, name in shipped_rows()
+            if code.startswith(area + ".") and code.count(".") == 3]
+
+
 def generate_rows(n: int, *, seed: int = 1971,
                   regions: list[tuple[str, str]] | None = None) -> list[list[str]]:
-    """n residents with valid, unique NIKs (issued in a 19.71 kecamatan) and consistent birth data.
+    """n residents with valid, unique NIKs (issued in their kelurahan's kecamatan) and consistent
+    birth data.
 
-    `regions` is (code, name) pairs; without them, the shipped list (no database needed)."""
-    from sponsorship.regions.service import shipped_regions
+    `regions` is (code, name) pairs; without them, the demo city's kelurahan from the shipped data."""
+    from sponsorship.demo import DEMO_CITY
 
     rng = random.Random(seed)  # noqa: S311 - reproducible demo data, not secrets
-    regions = regions or [(r["code"], r["name"]) for r in shipped_regions()]
+    regions = regions or shipped_kelurahan(DEMO_CITY)
     seen: set[str] = set()
     rows = []
     start = date(1940, 1, 1)
@@ -43,13 +52,13 @@ def generate_rows(n: int, *, seed: int = 1971,
         code, name = rng.choice(regions)
         female = rng.random() < 0.5
         born = start + timedelta(days=rng.randrange(0, 365 * 80))
-        kec = code.split(".")[2]
+        kec = code[:8].replace(".", "")  # province, kabupaten/kota, kecamatan
         day = born.day + (40 if female else 0)
-        nik = f"1971{kec}{day:02d}{born.month:02d}{born.year % 100:02d}{rng.randrange(1, 10000):04d}"
+        nik = f"{kec}{day:02d}{born.month:02d}{born.year % 100:02d}{rng.randrange(1, 10000):04d}"
         if nik in seen:
             continue
         seen.add(nik)
-        kk = f"1971{kec}{rng.randrange(1, 29):02d}{rng.randrange(1, 13):02d}{rng.randrange(0, 100):02d}" \
+        kk = f"{kec}{rng.randrange(1, 29):02d}{rng.randrange(1, 13):02d}{rng.randrange(0, 100):02d}" \
              f"{rng.randrange(1, 10000):04d}"
         first = rng.choice(FIRST_F if female else FIRST_M)
         segment = rng.choice(SEGMENTS)
@@ -83,18 +92,18 @@ def seed(context: dict) -> dict:
     staff = context.get("staff")
     count = db.session.scalar(select(func.count()).select_from(Beneficiary))
     if count < 2000:
-        # The city's kelurahan as the region table names them (the NIKs are issued in 19.71).
-        regions = [(r.code, r.name) for r in db.session.scalars(
-            select(Region).where(Region.code.like("19.71.%")).order_by(Region.code))]
+        # The city's kelurahan as the region table names them (the NIKs are issued there too).
+        regions = sorted((r.code, r.name) for r in all_regions())
         rows = generate_rows(2000, seed=1971, regions=regions)
         import_file(actor=staff, data=to_csv(rows), file_name="dukcapil-2026-01.csv", source="dukcapil")
         # Dinas Sosial's list covers 600 of them; a few dozen spell a name or a kelurahan differently.
         rng = random.Random(2026)  # noqa: S311 - reproducible demo data
         dinsos = [list(r) for r in rows[:600]]
+        other_names = [regions[1][1], regions[3][1]]  # two kelurahan some rows are moved to
         for r in rng.sample(dinsos, 30):
             r[2] = r[2] + " Binti " + rng.choice(LAST) if r[3] == "P" else r[2].upper() + "D"
         for r in rng.sample(dinsos, 15):
-            r[8] = "Bacang" if r[8] != "Bacang" else "Pasir Putih"
+            r[8] = other_names[0] if r[8] != other_names[0] else other_names[1]
         import_file(actor=staff, data=to_csv(dinsos), file_name="dinsos-dtks-2026-01.csv", source="dinsos")
         db.session.flush()
     pledge = context.get("bank_pledge")

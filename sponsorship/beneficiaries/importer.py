@@ -301,7 +301,7 @@ COLUMN_TABLE: tuple[Column, ...] = (
     Column("rt", "rt", _neighbourhood("RT"), _l("RT, angka")),
     Column("rw", "rw", _neighbourhood("RW"), _l("RW, angka")),
     Column("kelurahan", "region_code", _kelurahan,
-           _l("Nama kelurahan atau kode Kemendagri, mis. 19.71.01.1004 (wajib)"), required=True),
+           _l("Nama kelurahan atau kode Kemendagri, mis. 72.71.01.1004 (wajib)"), required=True),
     Column("no_hp", "phone", _phone, _l("Nomor HP")),
     Column("no_jkn", "jkn_number", _jkn_number, _l("Nomor kartu JKN, 13 digit"), identity=True),
     Column("segmen_jkn", "jkn_segment", _segment, _l("PBI_APBN, PBI_APBD, PBPU, BP, PPU atau BELUM")),

@@ -59,7 +59,7 @@ class Beneficiary(TimestampMixin, db.Model):
     nik_encrypted: Mapped[str] = mapped_column(String(120))
     nik_index: Mapped[str] = mapped_column(String(64), unique=True)  # HMAC-SHA256 blind index
     nik_key_id: Mapped[str] = mapped_column(String(16), index=True)  # the key of both (sponsorship.identity)
-    nik_masked: Mapped[str] = mapped_column(String(16))  # 197101******0003
+    nik_masked: Mapped[str] = mapped_column(String(16))  # 727101******0003
     kk_number: Mapped[str | None] = mapped_column(String(16), index=True)
     name: Mapped[str] = mapped_column(String(200))
     name_search: Mapped[str] = mapped_column(String(200), index=True)

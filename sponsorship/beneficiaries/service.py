@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app
+from flask_babel import LazyString
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, exists, not_, or_, select
 
@@ -30,6 +32,7 @@ from sponsorship.core.models import utcnow
 from sponsorship.core.workflow import Transition, Workflow
 from sponsorship.extensions import db
 from sponsorship.identity import NikError, agrees_with_nik, cipher, clean_nik
+from sponsorship.settings.service import get_setting
 
 PBI = ("PBI_APBN", "PBI_APBD")
 
@@ -185,7 +188,7 @@ def ineligibility_reasons(b: Beneficiary, *, holding: bool | None = None) -> lis
         holding = bool(db.session.scalar(select(holding_clause().where(Beneficiary.id == b.id))))
     reasons = []
     if b.region_code is None or b.moved_away:
-        reasons.append(_l("Tidak berdomisili di Kota Pangkalpinang."))
+        reasons.append(LazyString(lambda: _("Tidak berdomisili di %(area)s.", area=get_setting("area_name"))))
     if b.deceased:
         reasons.append(_l("Meninggal dunia."))
     if b.jkn_segment in PBI:

@@ -9,6 +9,7 @@ from sponsorship.auth.models import ADMIN, APPROVER, SPONSOR, STAFF, VERIFIER
 from sponsorship.core.cache import FragmentCache
 from sponsorship.core.formatting import ui_locale
 from sponsorship.dashboard import service
+from sponsorship.settings.service import get_setting
 
 bp = Blueprint("dashboard", __name__)
 # The staff home sums up pledges, companies, proposals, minutes and the latest activity: all
@@ -23,6 +24,8 @@ def home():
     role = current_user.role
     if role == SPONSOR:
         return redirect(url_for("portal.home"))
+    if role == ADMIN and not get_setting("area_code"):  # first run: which city is this?
+        return redirect(url_for("setup.index"))
     if role in (ADMIN, STAFF):
         key = (ui_locale(), latest_event_id())
         body = staff_home_cache.template(key, "dashboard/_staff_body.html", service.staff_home)

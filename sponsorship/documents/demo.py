@@ -17,7 +17,7 @@ def _bank_agreement(pledge, staff) -> Agreement:
         agreement = agreements.create_agreement(pledge, actor=staff, data={
             "company_number": "045/PKS/BSB/XI/2025",
             "signing_date": date(2025, 11, 13),  # the day the cooperation was announced
-            "signing_place": "Pangkalpinang",
+            "signing_place": get_setting("city_short"),
             "city_signatory_name": get_setting("mayor_name"),
             "city_signatory_title": get_setting("mayor_title"),
             "company_signatory_name": "[Nama Direktur Utama]",

@@ -15,7 +15,7 @@ KINDS = {
     AGREEMENT: "Perjanjian Kerja Sama",
     ADDENDUM: "Addendum Perjanjian Kerja Sama",
     MINUTES: "Berita Acara",
-    APPROVAL_LETTER: "Surat Persetujuan Wali Kota",
+    APPROVAL_LETTER: "Surat Persetujuan Kepala Daerah",
     VERIFICATION_SHEET: "Lembar Verifikasi Lapangan",
     IMPACT_REPORT: "Laporan Dampak Program TJSL",
     "invoice": "Tagihan Iuran JKN",  # billing

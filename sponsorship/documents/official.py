@@ -76,7 +76,7 @@ def issue_approval_letter(minutes, *, actor) -> Document:
     context = _minutes_context(minutes)
     context.update(title="Surat Persetujuan", letter_date=tanggal_resmi(minutes.approval.decided_at.date()))
     return _issue_for(APPROVAL_LETTER, "documents/approval_letter.html", context,
-                      title=f"Persetujuan Wali Kota atas berita acara {minutes.number}",
+                      title=f"Persetujuan {get_setting('head_title')} atas berita acara {minutes.number}",
                       object_type=MINUTES_OBJECT, object_id=minutes.id, actor=actor)
 
 
@@ -120,8 +120,8 @@ def issue_verification_sheet(proposal, *, actor) -> Document:
 def synthetic_minutes_context(n: int, *, meeting_date: date = date(2025, 11, 13)) -> dict[str, Any]:
     """A berita acara of `n` proposals with made-up names (benchmarks, layout tests)."""
     items = [{
-        "code": f"BNM-2025-{i:04d}", "patient_name": f"Pasien Contoh {i}", "kelurahan": "Bukit Intan",
-        "kecamatan": "Bukit Intan", "destination": "RSUP Dr. Mohammad Hoesin, Palembang",
+        "code": f"BNM-2025-{i:04d}", "patient_name": f"Pasien Contoh {i}", "kelurahan": "Kelurahan Contoh",
+        "kecamatan": "Kecamatan Contoh", "destination": "RSUP Dr. Mohammad Hoesin, Palembang",
         "requested": 7_500_000, "recommended": 6_000_000, "decision": "grant" if i % 7 else "deny",
         "amount": 6_000_000 if i % 7 else 0, "note": None, "excluded": False, "exclusion_reason": None,
         "cost_lines": [],
@@ -131,7 +131,7 @@ def synthetic_minutes_context(n: int, *, meeting_date: date = date(2025, 11, 13)
         "meeting_date": meeting_date, "place": "Ruang Rapat Sekretariat Daerah", "summary": None,
         "finalised_at": None,
         "attendees": [{"name": f"Peserta {k}", "nip": f"19700101 199003 1 00{k}", "title": "Anggota",
-                       "agency": "Baznas Kota Pangkalpinang"} for k in range(1, 6)],
+                       "agency": get_setting("baznas_office")} for k in range(1, 6)],
         "items": items, "total_granted": sum(i["amount"] for i in items), "approval": None,
         "mayor_name": get_setting("mayor_name"), "mayor_title": get_setting("mayor_title"),
         "city_name": get_setting("city_name"), "unit_name": get_setting("unit_name"),

@@ -2,8 +2,8 @@
 
 User text reaches the PDF only as autoescaped Jinja values, and even if markup slipped through,
 the fetcher serves only files inside static/print/ (as `print:<name>`) and the exact data: URIs
-this module generated (the QR code); file://, http(s)://, relative paths and anything else are
-refused and recorded in `refused`.
+this module generated (the QR code, the letterhead emblem the admin uploaded); file://,
+http(s)://, relative paths and anything else are refused and recorded in `refused`.
 """
 from __future__ import annotations
 
@@ -93,7 +93,14 @@ def verify_url(token: str) -> str:
 
 
 def letterhead() -> dict:
-    return {key: get_setting(key) for key in ("city_name", "city_short", "unit_name", "unit_address")}
+    """The city's names for the letterhead and texts, and its emblem: the admin's uploaded image
+    as a data: URI this module generates (so the fetcher serves it), else the sample print:emblem.svg."""
+    from sponsorship.regions.city import emblem_data_uri
+
+    head = {key: get_setting(key) for key in ("city_name", "city_short", "unit_name", "unit_address",
+                                              "area_name", "head_title", "baznas_office", "court_name")}
+    head["emblem"] = emblem_data_uri() or f"{PRINT_SCHEME}emblem.svg"
+    return head
 
 
 @dataclass
@@ -109,8 +116,11 @@ def render_html(template: str, context: dict, *, qr: str | None = None, draft: b
 
 
 def html_to_pdf(html: str, *, data_uris=()) -> Rendered:
+    from sponsorship.regions.city import emblem_data_uri
+
     weasyprint, _ = _weasyprint()
-    fetcher = make_fetcher(data_uris)
+    emblem = emblem_data_uri()
+    fetcher = make_fetcher([*data_uris, *([emblem] if emblem else [])])
     doc = weasyprint.HTML(string=html, url_fetcher=fetcher, base_url=None)
     css = weasyprint.CSS(string=(PRINT_ROOT / "print.css").read_text(), url_fetcher=fetcher)
     document = doc.render(stylesheets=[css], presentational_hints=False)

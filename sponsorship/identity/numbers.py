@@ -28,17 +28,45 @@ class NikError(DomainError):
         self.reason = reason
 
 
-@lru_cache(maxsize=4096)
-def _region_known(prefix4: str) -> bool:
-    try:
-        stdnum_nik._check_registration_place(prefix4 + "0" * 12)
-    except ValidationError:
-        return False
-    return True
+@lru_cache(maxsize=1)
+def _current_codes() -> tuple[frozenset[str], frozenset[str]]:
+    """(kecamatan, kabupaten/kota) codes of the shipped Kemendagri data, undotted (727101, 7271)."""
+    from sponsorship.regions.load import shipped_codes
+
+    codes = shipped_codes()
+    return (frozenset(c.replace(".", "") for c in codes if c.count(".") == 2),
+            frozenset(c.replace(".", "") for c in codes if c.count(".") == 1))
+
+
+@lru_cache(maxsize=1)
+def _older_regencies() -> frozenset[str]:
+    """Kabupaten/kota codes python-stdnum knows that the current list no longer has: a NIK keeps
+    the code of where it was first issued, also after a province was split (Papua, 2022)."""
+    from importlib.resources import files as package_files
+
+    known, province = set(), None
+    for line in package_files("stdnum.id").joinpath("loc.dat").read_text(encoding="utf-8").splitlines():
+        if line[:2].isdigit():
+            province = line[:2]
+        elif line.startswith("  ") and line[2:4].isdigit() and province:
+            known.add(province + line[2:4])
+    return frozenset(known) - _current_codes()[1]
+
+
+def region_known(prefix6: str) -> bool:
+    """Whether the first six digits of a NIK name a kecamatan: one of the current Kemendagri list,
+    or (for a kabupaten/kota code since retired) any kecamatan number but 00 and 99."""
+    districts, regencies = _current_codes()
+    if prefix6 in districts:
+        return True
+    return (prefix6[:4] not in regencies and prefix6[:4] in _older_regencies()
+            and prefix6[4:] not in ("00", "99"))
 
 
 def clean_nik(raw: str | None, *, label=None, field: str | None = None) -> str:
-    """Return the 16-digit NIK or raise NikError with the reason (validated with stdnum.id.nik)."""
+    """Return the 16-digit NIK or raise NikError with the reason: 16 digits, a real birth date
+    (stdnum.id.nik, plus the day ranges 1-31 and 41-71), a kecamatan of the national region data
+    (`region_known`), a serial other than 0000."""
     label = label or _l("NIK")
 
     def refuse(reason):
@@ -56,11 +84,14 @@ def clean_nik(raw: str | None, *, label=None, field: str | None = None) -> str:
         raise refuse(_l("%(label)s hanya boleh berisi angka.", label=label))
     if len(value) != 16:
         raise refuse(_l("%(label)s harus 16 digit (tertulis %(n)s digit).", label=label, n=len(value)))
+    day = int(value[6:8])
     try:
+        if not (1 <= day <= 31 or 41 <= day <= 71):  # women: day + 40; stdnum reads 81 as 1
+            raise ValidationError
         stdnum_nik.get_birth_date(value)
     except ValidationError:
         raise refuse(_l("Tanggal lahir di dalam %(label)s tidak valid.", label=label)) from None
-    if not _region_known(value[:4]):
+    if not region_known(value[:6]):
         raise refuse(_l("Kode wilayah %(label)s tidak dikenal.", label=label))
     if value[12:] == "0000":
         raise refuse(_l("Nomor urut %(label)s tidak boleh 0000.", label=label))
@@ -118,7 +149,7 @@ def birth_date_from_nik(nik: str, today: date | None = None) -> date:
 def mask(value: str | None) -> str:
     """What sponsors, lists, documents and logs may show of a NIK: the one masking rule.
 
-    A NIK keeps its region and last four, the birth date is hidden: `197101******0003`.
+    A NIK keeps its region and last four, the birth date is hidden: `727101******0003`.
     Given only the last four digits (all an aid proposal keeps in clear), the rest is hidden:
     `************0003`. Nothing gives `–`.
     """

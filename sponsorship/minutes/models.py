@@ -4,6 +4,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
+from flask_babel import LazyString
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -11,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sponsorship.core.models import Money, TimestampMixin, utcnow
 from sponsorship.extensions import db
 from sponsorship.proposals.models import AidProposal
+from sponsorship.settings.service import get_setting
 
 if TYPE_CHECKING:
     from sponsorship.auth.models import User
@@ -18,7 +21,7 @@ if TYPE_CHECKING:
 DRAFT, FINAL, APPROVED, RETURNED = "draft", "final", "approved", "returned"
 STATUSES = {
     DRAFT: _l("Draf"),
-    FINAL: _l("Final, menunggu Wali Kota"),
+    FINAL: LazyString(lambda: _("Final, menunggu %(head)s", head=get_setting("head_title"))),
     APPROVED: _l("Disetujui"),
     RETURNED: _l("Dikembalikan"),
 }

@@ -19,19 +19,22 @@ from sponsorship.extensions import db
 from sponsorship.minutes import service as minutes_service
 from sponsorship.proposals import service
 from sponsorship.proposals.models import AidProposal, ProposalStep
+from sponsorship.regions import service as regions
+from sponsorship.settings.service import get_setting
 
-# (name, sex, birth date, kecamatan code digit, kelurahan code, destination, city, lines)
+# (name, sex, birth date, kecamatan, kelurahan code within the city, destination, city): the code is
+# taken in the demo city when it has it, else the city's n-th kelurahan.
 PATIENTS = [
-    ("Siti Aminah", "F", date(1968, 3, 14), "01", "19.71.01.1006", "RSUP Dr. Mohammad Hoesin", "Palembang"),
-    ("Abdul Rahman", "M", date(1955, 7, 2), "02", "19.71.02.1001", "RSCM", "Jakarta"),
-    ("Nur Aisyah", "F", date(2019, 1, 23), "03", "19.71.03.1004", "RSAB Harapan Kita", "Jakarta"),
-    ("Hendra Saputra", "M", date(1980, 11, 5), "04", "19.71.04.1001", "RSUP Dr. M. Hoesin", "Palembang"),
-    ("Marlina", "F", date(1975, 5, 30), "05", "19.71.05.1001", "RS Kanker Dharmais", "Jakarta"),
-    ("Yusuf Effendi", "M", date(1949, 9, 9), "06", "19.71.06.1001", "RSPAD Gatot Soebroto", "Jakarta"),
-    ("Rohani", "F", date(1962, 12, 1), "07", "19.71.07.1002", "RSUP Dr. Mohammad Hoesin", "Palembang"),
-    ("Ahmad Fauzi", "M", date(1990, 4, 18), "01", "19.71.01.1004", "RS Jantung Harapan Kita", "Jakarta"),
-    ("Dewi Lestari", "F", date(1985, 8, 27), "02", "19.71.02.1001", "RSUP Dr. Mohammad Hoesin", "Palembang"),
-    ("Samsul Bahri", "M", date(1958, 2, 11), "03", "19.71.03.1004", "RSCM", "Jakarta"),
+    ("Siti Aminah", "F", date(1968, 3, 14), "01", "01.1006", "RSUP Dr. Mohammad Hoesin", "Palembang"),
+    ("Abdul Rahman", "M", date(1955, 7, 2), "02", "02.1001", "RSCM", "Jakarta"),
+    ("Nur Aisyah", "F", date(2019, 1, 23), "03", "03.1004", "RSAB Harapan Kita", "Jakarta"),
+    ("Hendra Saputra", "M", date(1980, 11, 5), "04", "04.1001", "RSUP Dr. M. Hoesin", "Palembang"),
+    ("Marlina", "F", date(1975, 5, 30), "05", "05.1001", "RS Kanker Dharmais", "Jakarta"),
+    ("Yusuf Effendi", "M", date(1949, 9, 9), "06", "06.1001", "RSPAD Gatot Soebroto", "Jakarta"),
+    ("Rohani", "F", date(1962, 12, 1), "07", "07.1002", "RSUP Dr. Mohammad Hoesin", "Palembang"),
+    ("Ahmad Fauzi", "M", date(1990, 4, 18), "01", "01.1004", "RS Jantung Harapan Kita", "Jakarta"),
+    ("Dewi Lestari", "F", date(1985, 8, 27), "02", "02.1001", "RSUP Dr. Mohammad Hoesin", "Palembang"),
+    ("Samsul Bahri", "M", date(1958, 2, 11), "03", "03.1004", "RSCM", "Jakarta"),
 ]
 # (category, quantity, unit amount) sets: air transport with a companion, sea with lodging...
 COSTS = [
@@ -47,9 +50,14 @@ PLAN = [("submitted", 5), ("in_verification", 4), ("verified_eligible", 3), ("ve
 RECEIPT_PDF = b"%PDF-1.4\n% demo receipt\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
-def _nik(i: int, sex: str, born: date, kec: str) -> str:
+def _nik(i: int, sex: str, born: date, kecamatan_code: str) -> str:
     day = born.day + (40 if sex == "F" else 0)
-    return f"1971{kec}{day:02d}{born.month:02d}{born.year % 100:02d}{1000 + i:04d}"
+    return f"{kecamatan_code.replace('.', '')}{day:02d}{born.month:02d}{born.year % 100:02d}{1000 + i:04d}"
+
+
+def _kelurahan(suffix: str, i: int, codes: list[str]) -> str:
+    code = f"{get_setting('area_code')}.{suffix}"
+    return code if code in codes else codes[i % len(codes)]
 
 
 def _user(username: str, full_name: str, role: str) -> User:
@@ -69,17 +77,20 @@ def seed(context: dict) -> dict:
     staff = context["staff"]
     fund = context["fund"]
     baznas = _user("baznas", "Verifikator Baznas", VERIFIER)
-    walikota = _user("walikota", "Wali Kota Pangkalpinang", APPROVER)
+    walikota = _user("walikota", get_setting("mayor_title"), APPROVER)
+    codes = sorted(code for code, _label in regions.choices())
     now = utcnow()
     targets = [status for status, n in PLAN for _ in range(n)]
     made: list[tuple[AidProposal, str]] = []
     for i, target in enumerate(targets):
-        name, sex, born, kec, kel, dest, city = PATIENTS[i % len(PATIENTS)]
-        nik = _nik(i, sex, born, kec)
+        name, sex, born, _kec, suffix, dest, city = PATIENTS[i % len(PATIENTS)]
+        kel = _kelurahan(suffix, i, codes)
+        kec = kel[:8].replace(".", "")
+        nik = _nik(i, sex, born, kel[:8])
         lines = [{"category": c, "quantity": q, "unit_amount": u} for c, q, u in COSTS[i % len(COSTS)]]
         data = {
             "patient_name": name if i < len(PATIENTS) else f"{name} ({i + 1})",
-            "patient_nik": nik, "patient_kk": f"1971{kec}0101{10 + i % 80:02d}{i + 1:04d}",
+            "patient_nik": nik, "patient_kk": f"{kec}0101{10 + i % 80:02d}{i + 1:04d}",
             "applicant_name": None if i % 3 else "Keluarga pasien",
             "applicant_relation": None if i % 3 else "Anak",
             "phone": f"0812{7100000 + i:07d}", "address": f"Jl. Demo No. {i + 1}", "kelurahan_code": kel,
@@ -108,9 +119,10 @@ def seed(context: dict) -> dict:
             "no_double_aid": eligible, "companion_needed": i % 2 == 0,
             "notes": "Kunjungan bersama RT setempat."})
 
-    attendees = [("Drs. H. Fakhruddin", "Asisten Pemerintahan dan Kesra", "Setda Kota Pangkalpinang"),
-                 ("Hj. Rusmawati, S.Sos.", "Kepala Bagian Kesejahteraan Rakyat", "Setda Kota Pangkalpinang"),
-                 ("Ir. Zulkarnain", "Wakil Ketua", "Baznas Kota Pangkalpinang"),
+    setda = f"Setda {get_setting('area_name')}"
+    attendees = [("Drs. H. Fakhruddin", "Asisten Pemerintahan dan Kesra", setda),
+                 ("Hj. Rusmawati, S.Sos.", "Kepala Bagian Kesejahteraan Rakyat", setda),
+                 ("Ir. Zulkarnain", "Wakil Ketua", get_setting("baznas_office")),
                  ("dr. Maya Sari", "Kepala Bidang Pelayanan Kesehatan", "Dinas Kesehatan")]
 
     def minutes_with(items, when: date, place: str):
@@ -133,7 +145,7 @@ def seed(context: dict) -> dict:
     minutes_service.approve_minutes(first, actor=walikota, note="Disetujui sesuai berita acara.",
                                     exclusions=exclusions)
     waiting = minutes_with([p for p, t in made if t == "in_minutes"], date.today() - timedelta(days=1),
-                           "Ruang Rapat Wali Kota")
+                           f"Ruang Rapat {get_setting('head_title')}")
     minutes_service.finalise_minutes(waiting, actor=staff)
 
     from sponsorship.disbursements import service as payouts

@@ -1,36 +1,36 @@
-"""The one way to read kelurahan: list them, name one and its kecamatan, map a list's spellings to codes.
+"""The one way to read regions: the kelurahan of the city (list, name one and its kecamatan, map a
+list's spellings to codes), and the kabupaten/kota a city may be set up as.
 
-The region table is the source at run time (names may be corrected there; the code is the key).
-The shipped data file only fills that table, through migration 0002.
+The region table is the source at run time (names may be corrected there; the code is the key);
+`flask --app app load-regions` fills it from the national data shipped with the package. Every
+"kelurahan of the city" question is scoped by the `area_code` setting (the city's Kemendagri code,
+e.g. 72.71): a kelurahan of another kabupaten/kota is unknown here, as if it did not exist.
 """
 from __future__ import annotations
-
-import csv
-from pathlib import Path
 
 from flask import g, has_request_context
 
 from sponsorship.beneficiaries.text import normalise
 from sponsorship.extensions import db
-from sponsorship.regions.models import Region
+from sponsorship.regions.models import PROVINCE, REGENCY, VILLAGE, Region, RegionAlias
+from sponsorship.settings.service import get_setting
 
-DATA_FILE = Path(__file__).with_name("data") / "pangkalpinang_wilayah.csv"
 NO_NAME = "–"
 
 
-def shipped_regions() -> list[dict]:
-    """The official list shipped with the app, as region rows (read by migration 0002)."""
-    with DATA_FILE.open(newline="", encoding="utf-8") as fh:
-        return [
-            {"code": r["kode_kelurahan"], "name": r["kelurahan"],
-             "kecamatan_code": r["kode_kecamatan"], "kecamatan_name": r["kecamatan"]}
-            for r in csv.DictReader(fh)
-        ]
+def area_code() -> str:
+    """The Kemendagri code of the city's own kabupaten/kota ("" before the city is set up)."""
+    return get_setting("area_code")
+
+
+def _in_area():
+    return (Region.regency_code == area_code(), Region.level == VILLAGE)
 
 
 def all_regions() -> list[Region]:
-    """Every kelurahan, by kecamatan and name (filters, the import documentation)."""
-    return list(db.session.scalars(db.select(Region).order_by(Region.kecamatan_name, Region.name)))
+    """Every kelurahan of the city, by kecamatan and name (filters, the import documentation)."""
+    return list(db.session.scalars(
+        db.select(Region).where(*_in_area()).order_by(Region.kecamatan_name, Region.name)))
 
 
 def choices() -> list[tuple[str, str]]:
@@ -49,12 +49,16 @@ def _known() -> dict[str, Region | None]:
 
 
 def get(code: str | None) -> Region | None:
-    """The kelurahan of a code, read at most once per request."""
+    """The kelurahan of the city with this code (None for another area's), read at most once per
+    request."""
     if not code:
         return None
     known = _known()
     if code not in known:
-        known[code] = db.session.get(Region, code)
+        region = db.session.get(Region, code)
+        area = area_code()
+        known[code] = region if (region is not None and region.level == VILLAGE and area
+                                 and region.regency_code == area) else None
     return known[code]
 
 
@@ -69,12 +73,40 @@ def kecamatan_name(code: str | None) -> str:
 
 
 def lookup() -> dict[str, str]:
-    """Every way a list may write a kelurahan, mapped to its code: the code with or without dots,
-    the name as spelled in the table, and the name normalised (case, accents, spaces)."""
+    """Every way a list may write a kelurahan of the city, mapped to its code: the code with or
+    without dots, the name as spelled in the table, the name normalised (case, accents, spaces),
+    and the official older spellings (aliases) normalised."""
     out: dict[str, str] = {}
-    for code, name in db.session.execute(db.select(Region.code, Region.name)):
+    rows = db.session.execute(db.select(Region.code, Region.name).where(*_in_area())).all()
+    aliases = db.session.execute(
+        db.select(RegionAlias.code, RegionAlias.alias).join(Region, Region.code == RegionAlias.code)
+        .where(*_in_area())).all()
+    for code, alias in aliases:  # the current names below win over an older spelling
+        out[normalise(alias)] = code
+        out[alias] = code
+    for code, name in rows:
         out[code] = code
         out[code.replace(".", "")] = code
         out[normalise(name)] = code
         out[name] = code
     return out
+
+
+def regency(code: str | None) -> Region | None:
+    """A kabupaten/kota by its code (level 2), or None."""
+    region = db.session.get(Region, code) if code else None
+    return region if region is not None and region.level == REGENCY else None
+
+
+def regency_choices() -> list[tuple[str, str]]:
+    """(code, "Kota Palu — Sulawesi Tengah") of every kabupaten/kota, by province then name."""
+    provinces = dict(db.session.execute(
+        db.select(Region.code, Region.name).where(Region.level == PROVINCE)).all())
+    rows = db.session.execute(db.select(Region.code, Region.name, Region.parent_code)
+                              .where(Region.level == REGENCY).order_by(Region.code)).all()
+    return [(code, f"{name} — {provinces.get(parent, parent)}") for code, name, parent in rows]
+
+
+def loaded() -> bool:
+    """Whether the national data has been loaded (the kabupaten/kota level is there)."""
+    return db.session.scalar(db.select(Region.code).where(Region.level == REGENCY).limit(1)) is not None

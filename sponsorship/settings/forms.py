@@ -15,6 +15,8 @@ class SettingsForm(FlaskForm):
 
 
 for _setting in SETTINGS:
+    if not _setting.editable:
+        continue
     if _setting.type is float:
         _field = DecimalField(_setting.label, places=2,
                               validators=[DataRequired(), NumberRange(min=0, max=100)])

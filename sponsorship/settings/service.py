@@ -24,20 +24,27 @@ class CitySetting:
     type: type  # str or float: what get_setting returns
     default: Any
     label: Any  # lazy text for the settings form
+    editable: bool = True  # False: set by the city's setup only, shown but not edited on the page
 
 
 # Every city setting, once: key, type, default and label. Numbering formats take {seq} and {year}.
 SETTINGS: tuple[CitySetting, ...] = (
-    CitySetting("city_name", str, "Pemerintah Kota Pangkalpinang", _l("Nama pemerintah daerah")),
-    CitySetting("city_short", str, "Pangkalpinang", _l("Nama kota (singkat)")),
+    # The area and its government: `flask --app app setup-city CODE` (or the first-run page)
+    # fills these from the national region data; until then they name nothing.
+    CitySetting("area_code", str, "", _l("Kode Kemendagri kabupaten/kota"), editable=False),
+    CitySetting("area_name", str, "[Kota/Kabupaten]", _l("Nama daerah (Kota … / Kabupaten …)")),
+    CitySetting("head_title", str, "Kepala Daerah", _l("Sebutan kepala daerah (Wali Kota / Bupati)")),
+    CitySetting("city_name", str, "[Pemerintah Kota/Kabupaten]", _l("Nama pemerintah daerah")),
+    CitySetting("city_short", str, "[Nama daerah]", _l("Nama daerah (singkat, tempat penandatanganan)")),
     CitySetting("unit_name", str, "Sekretariat Daerah", _l("Nama unit kerja")),
-    CitySetting("unit_address", str, "Jl. Merdeka No. 4, Pangkalpinang, Kepulauan Bangka Belitung 33128",
-                _l("Alamat unit kerja")),
-    CitySetting("mayor_name", str, "[Nama Wali Kota]", _l("Nama Wali Kota")),
-    CitySetting("mayor_title", str, "Wali Kota Pangkalpinang", _l("Jabatan Wali Kota")),
+    CitySetting("unit_address", str, "[Alamat unit kerja]", _l("Alamat unit kerja")),
+    CitySetting("mayor_name", str, "[Nama kepala daerah]", _l("Nama kepala daerah")),
+    CitySetting("mayor_title", str, "[Jabatan kepala daerah]", _l("Jabatan kepala daerah")),
     CitySetting("secretary_name", str, "[Nama Sekretaris Daerah]", _l("Nama Sekretaris Daerah")),
-    CitySetting("secretary_title", str, "Sekretaris Daerah Kota Pangkalpinang",
-                _l("Jabatan Sekretaris Daerah")),
+    CitySetting("secretary_title", str, "[Jabatan Sekretaris Daerah]", _l("Jabatan Sekretaris Daerah")),
+    CitySetting("court_name", str, "[Pengadilan Negeri]",
+                _l("Pengadilan negeri penyelesaian sengketa perjanjian")),
+    CitySetting("baznas_office", str, "[Baznas daerah]", _l("Kantor Baznas (verifikasi lapangan)")),
     CitySetting("uhc_coverage_threshold", float, 98.0, _l("Ambang kepesertaan UHC (%)")),
     CitySetting("uhc_activity_threshold", float, 80.0, _l("Ambang keaktifan UHC (%)")),
     CitySetting("aid_proposal_prefix", str, "BNM", _l("Awalan kode usulan bantuan")),
@@ -51,7 +58,7 @@ SETTINGS: tuple[CitySetting, ...] = (
     CitySetting("number_format_addendum", str, "400.7/{seq:04d}/ADD/SETDA/{year}",
                 _l("Format nomor addendum perjanjian")),
     CitySetting("number_format_approval_letter", str, "400.9/{seq:04d}/WK/{year}",
-                _l("Format nomor surat persetujuan Wali Kota")),
+                _l("Format nomor surat persetujuan kepala daerah")),
     CitySetting("number_format_verification_sheet", str, "400.9/{seq:04d}/VL/{year}",
                 _l("Format nomor lembar verifikasi lapangan")),
     CitySetting("number_format_impact_report", str, "400.7/{seq:04d}/LAP-TJSL/{year}",
@@ -64,6 +71,7 @@ SETTINGS: tuple[CitySetting, ...] = (
 )
 DECLARED: dict[str, CitySetting] = {s.key: s for s in SETTINGS}
 DEFAULTS: dict[str, Any] = {s.key: s.default for s in SETTINGS}
+EDITABLE: tuple[str, ...] = tuple(s.key for s in SETTINGS if s.editable)
 SETTING_LABELS = {s.key: s.label for s in SETTINGS}
 
 
@@ -130,7 +138,7 @@ def set_setting(key: str, value: Any, *, actor, default: Any = None) -> bool:
 
 def update_settings(*, actor, values: dict[str, Any]) -> None:
     for key, value in values.items():
-        if key not in DEFAULTS:
+        if key not in EDITABLE:
             raise DomainError(_l("Pengaturan tidak dikenal."))
         try:
             value = typed(key, value)

@@ -19,8 +19,10 @@ def _page(form, tariff_form):
     tariffs = db.session.scalars(
         db.select(JknTariff).order_by(JknTariff.jkn_class.desc(), JknTariff.valid_from.desc())
     ).all()
+    from sponsorship.regions.city import missing
+
     return render_template("settings/index.html", form=form, tariff_form=tariff_form,
-                           tariffs=tariffs)
+                           tariffs=tariffs, missing=missing())
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -29,9 +31,9 @@ def index():
     form = SettingsForm(prefix="s", data=service.all_settings())
     if form.validate_on_submit():
         values = {}
-        for key, default in service.DEFAULTS.items():
+        for key in service.EDITABLE:
             value = getattr(form, key).data
-            values[key] = float(value) if isinstance(default, float) else value.strip()
+            values[key] = float(value) if isinstance(service.DEFAULTS[key], float) else value.strip()
         service.update_settings(actor=current_user, values=values)
         flash(_l("Pengaturan disimpan."), "success")
         return redirect(url_for(".index"))

@@ -8,6 +8,8 @@ from __future__ import annotations
 import hmac
 
 from flask import Blueprint, current_app, render_template
+from flask_babel import LazyString
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import StringField
@@ -15,6 +17,7 @@ from wtforms.validators import DataRequired, Length, Regexp
 
 from sponsorship.extensions import db, limiter
 from sponsorship.proposals.models import AidProposal
+from sponsorship.settings.service import get_setting
 
 bp = Blueprint("track", __name__)
 
@@ -23,7 +26,8 @@ PUBLIC_STATUS = {
     "in_verification": _l("Verifikasi lapangan oleh Baznas sedang berlangsung."),
     "verified_eligible": _l("Hasil verifikasi: layak. Menunggu rapat pembahasan."),
     "verified_ineligible": _l("Hasil verifikasi: belum memenuhi syarat. Hubungi petugas untuk penjelasan."),
-    "in_minutes": _l("Dibahas dalam berita acara, menunggu persetujuan Wali Kota."),
+    "in_minutes": LazyString(lambda: _("Dibahas dalam berita acara, menunggu persetujuan %(head)s.",
+                                       head=get_setting("head_title"))),
     "approved": _l("Disetujui. Bantuan sedang disiapkan untuk dicairkan."),
     "returned": _l("Dikembalikan untuk dilengkapi. Petugas akan menghubungi Anda."),
     "disbursed": _l("Bantuan sudah dicairkan."),

@@ -19,7 +19,7 @@ class FigureForm(FlaskForm):
     active = IntegerField(_l("Peserta JKN aktif"), validators=[DataRequired(), NumberRange(min=0)],
                           render_kw={"inputmode": "numeric"})
     source_note = StringField(_l("Sumber"), validators=[Optional(), Length(max=300)],
-                              description=_l("Mis. laporan BPJS Kesehatan Cabang Pangkalpinang, "
+                              description=_l("Mis. laporan BPJS Kesehatan Cabang setempat, "
                                              "1 April 2025."))
 
 

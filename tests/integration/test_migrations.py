@@ -10,6 +10,7 @@ import pytest
 from alembic import command as alembic_command
 from sqlalchemy import text
 
+from sponsorship.settings.service import get_setting
 from tests.migrating import drift, tables
 
 
@@ -95,7 +96,10 @@ def test_region_keys_refuse_rows_naming_an_unknown_kelurahan(migration_app):
            "'RJK/1', '2026-11-01', 1000000, '2026-11-20', '2026-11-20')")
     with migration_app.app_context():
         flask_migrate.upgrade(revision="0008")
-        with db.engine.begin() as conn:
+        with db.engine.begin() as conn:  # a database of before the national data: its own kelurahan
+            for code, name in (("19.71.01.1006", "Bacang"), ("19.71.01.1004", "Semabung Lama")):
+                conn.execute(text("INSERT INTO region (code, name, kecamatan_code, kecamatan_name) "
+                                  f"VALUES ('{code}', '{name}', '19.71.01', 'Bukit Intan')"))
             conn.execute(text(row.format(id=1, code="19.71.01.1006")))
             conn.execute(text(row.format(id=2, code="99.99.99.9999")))
         # Alembic itself: Flask-Migrate's command turns the error into a log line and exit status 1.
@@ -107,4 +111,13 @@ def test_region_keys_refuse_rows_naming_an_unknown_kelurahan(migration_app):
         flask_migrate.upgrade(revision="heads")
         with db.engine.connect() as conn:
             assert conn.execute(text("SELECT count(*) FROM aid_proposal")).scalar_one() == 2
+            # The regions it had are kept, as kelurahan under their kecamatan and kabupaten/kota.
+            assert conn.execute(text("SELECT code, level, parent_code, regency_code FROM region "
+                                     "ORDER BY code")).all() == [
+                ("19.71.01.1004", 4, "19.71.01", "19.71"), ("19.71.01.1006", 4, "19.71.01", "19.71")]
+        # ...and they are the city's: its kelurahan pages keep listing them before setup-city runs.
+        from sponsorship.regions import service as regions
+
+        assert get_setting("area_code") == "19.71"
+        assert [code for code, _ in regions.choices()] == ["19.71.01.1006", "19.71.01.1004"]
         assert drift(db) == []

@@ -131,12 +131,46 @@ def test_lookup_by_code_or_name_and_names(app_ctx):
     assert regions.kecamatan_name(BACANG) == "Bukit Intan"
     choices = regions.choices()
     assert (BACANG, "Bacang (Bukit Intan)") in choices
-    assert len(choices) == db.session.scalar(db.select(db.func.count()).select_from(Region))
+    assert len(choices) == 42  # the kelurahan of the city only, not the 83,762 of the country
+    assert {code[:6] for code, _ in choices} == {"19.71."}
 
 
-def test_the_shipped_list_is_what_the_migration_loaded(app_ctx):
-    shipped = {r["code"]: r for r in regions.shipped_regions()}
-    stored = {r.code: r for r in regions.all_regions()}
-    assert shipped.keys() == stored.keys()
-    assert all(stored[c].name == r["name"] and stored[c].kecamatan_name == r["kecamatan_name"]
-               for c, r in shipped.items())
+def test_the_city_scope_hides_other_areas_kelurahan(app_ctx):
+    palu = "72.71.01.1004"  # Besusu Barat, Kota Palu
+    assert db.session.get(Region, palu).name == "Besusu Barat"  # in the table...
+    assert regions.get(palu) is None and "Besusu Barat" not in str(regions.choices())  # ...not the city's
+    assert regions.kelurahan_name(palu) == palu and palu not in regions.lookup()
+    factories.set_up_city("72.71")
+    assert len(regions.choices()) == 46 and regions.get(palu).name == "Besusu Barat"
+    assert regions.get(BACANG) is None and "bacang" not in regions.lookup()
+
+
+def test_older_official_spellings_are_accepted_as_aliases(app_ctx):
+    from sponsorship.beneficiaries.text import normalise
+
+    spellings = regions.lookup()
+    assert spellings[normalise("Bukitintan")] == "19.71.07.1002"  # now Batu Intan
+    assert spellings[normalise("Rejo Sari")] == spellings["rejosari"] == "19.71.03.1008"
+    assert regions.kelurahan_name("19.71.07.1002") == "Batu Intan"
+
+
+def test_the_table_holds_every_level_of_the_shipped_data(app_ctx):
+    from sponsorship.regions.load import shipped_rows
+
+    counts = dict(db.session.execute(db.select(Region.level, db.func.count()).group_by(Region.level)).all())
+    assert counts == {1: 38, 2: 514, 3: 7285, 4: 83762}
+    assert sum(counts.values()) == len(shipped_rows())
+    bacang = db.session.get(Region, BACANG)
+    assert (bacang.parent_code, bacang.regency_code, bacang.kecamatan_name) == (
+        "19.71.01", "19.71", "Bukit Intan")
+    assert db.session.get(Region, "19.71").parent_code == "19"
+
+
+def test_loading_again_changes_nothing_and_keeps_corrected_names(app_ctx):
+    from sponsorship.regions.load import load_regions
+
+    with renamed(BACANG, "Bacang (ejaan setempat)"):
+        counts = load_regions()
+        assert counts["inserted"] == 0 and counts["aliases_inserted"] == 0
+        assert counts["kept"] == 91599 and (counts["provinces"], counts["regencies"]) == (38, 514)
+        assert db.session.get(Region, BACANG).name == "Bacang (ejaan setempat)"

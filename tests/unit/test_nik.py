@@ -38,6 +38,35 @@ def test_clean_nik_refuses_with_a_reason(app_ctx, raw, fragment):
     assert fragment in str(err.value.reason)
 
 
+@pytest.mark.parametrize("raw, fragment", [
+    ("1999015708450001", "wilayah"),  # regency 19.99 does not exist (stdnum knows province 19 only)
+    ("1971005708450001", "wilayah"),  # kecamatan 00
+    ("1971995708450001", "wilayah"),  # kecamatan 99
+    ("1971085708450001", "wilayah"),  # Pangkalpinang has 7 kecamatan
+    ("1971018108450001", "Tanggal lahir"),  # day 81: stdnum reads it as the 1st
+    ("1971019908450001", "Tanggal lahir"),  # day 99
+    ("1971013508450001", "Tanggal lahir"),  # day 35: neither a man's nor a woman's
+    ("1971017208450001", "Tanggal lahir"),  # day 72 = 32 + 40
+])
+def test_the_region_and_day_parts_are_checked_against_the_national_data(raw, fragment):
+    with pytest.raises(NikError) as err:
+        clean_nik(raw)
+    assert fragment in str(err.value.reason)
+
+
+@pytest.mark.parametrize("nik", [
+    "6501015708450001",  # Kalimantan Utara (65): not in python-stdnum's list
+    "9202035708450001",  # Papua Barat (92)
+    "9301015708450001",  # Papua Selatan (93)
+    "9501015708450001",  # Papua Pegunungan (95)
+    "9601015708450001",  # Papua Barat Daya (96)
+    "7271084101900001",  # Kota Palu, Mantikulore; a woman born on 1 January 1990
+    "9409015708450001",  # a regency code of Papua before 2022: NIKs keep where they were issued
+])
+def test_provinces_and_regencies_of_the_national_data_are_accepted(nik):
+    assert clean_nik(nik) == nik
+
+
 def test_clean_nik_accepts_separators(app_ctx):
     assert clean_nik(" 1971.0157.0845.0001 ") == "1971015708450001"
 
