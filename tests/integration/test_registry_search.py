@@ -126,7 +126,7 @@ def test_downgrade_removes_the_engine_specific_word_index(migration_app):
         postgresql = db.engine.dialect.name == "postgresql"
         expected = "beneficiary_name_word" if postgresql else "beneficiary_name_fts"
         assert expected in names
-        flask_migrate.downgrade(revision="0009")
+        flask_migrate.downgrade(revision="0017-1")
         assert not {n for n in inspect(db.engine).get_table_names() if n.startswith("beneficiary_name_")}
 
 
