@@ -209,6 +209,20 @@ def login(app):
 
 
 
+@pytest.fixture
+def signing_certificates(app, app_ctx, tmp_path, monkeypatch, admin):
+    """Self-signed test certificates for every official, in this test's own SIGNING_DIR (without
+    this fixture no certificate is installed and signed kinds are issued unsigned)."""
+    from sponsorship.documents import signing
+    from sponsorship.extensions import db
+
+    monkeypatch.setitem(app.config, "SIGNING_DIR", str(tmp_path / "signing"))
+    installed = {official: signing.install_test_certificate(official, actor=admin)
+                 for official in signing.OFFICIALS}
+    db.session.commit()
+    return installed
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _test_setup_is_audit_exempt():
     """Tests set up their data directly (factories commit rows no one did), so the audit rule
