@@ -209,14 +209,20 @@ def login(app):
 
 
 
+@pytest.fixture(autouse=True)
+def _own_signing_dir(app, tmp_path, monkeypatch):
+    """Every test has its own, empty SIGNING_DIR: a certificate one test (or seed-demo) installs
+    never signs another test's documents."""
+    monkeypatch.setitem(app.config, "SIGNING_DIR", str(tmp_path / "signing"))
+
+
 @pytest.fixture
-def signing_certificates(app, app_ctx, tmp_path, monkeypatch, admin):
-    """Self-signed test certificates for every official, in this test's own SIGNING_DIR (without
-    this fixture no certificate is installed and signed kinds are issued unsigned)."""
+def signing_certificates(app_ctx, admin):
+    """Self-signed test certificates for every official (without this fixture none is installed,
+    and tests issue the signed kinds unsigned)."""
     from sponsorship.documents import signing
     from sponsorship.extensions import db
 
-    monkeypatch.setitem(app.config, "SIGNING_DIR", str(tmp_path / "signing"))
     installed = {official: signing.install_test_certificate(official, actor=admin)
                  for official in signing.OFFICIALS}
     db.session.commit()
