@@ -339,7 +339,7 @@ def sign(pdf: bytes, the_plan: Plan, *, box: tuple[int, tuple] | None) -> bytes:
     loaded = _load(the_plan.official)
     if loaded is None:  # removed between plan and sign
         raise DomainError(_l("Sertifikat tanda tangan tidak ditemukan."))
-    signer = _pyhanko_signer(loaded)
+    signer, reserved = _pyhanko_signer(loaded)
     label, _name_key, _title_key = OFFICIALS[the_plan.official]
     meta = signers.PdfSignatureMetadata(
         field_name=FIELD_NAME, md_algorithm="sha256", subfilter=fields.SigSeedSubFilter.PADES,
@@ -354,16 +354,25 @@ def sign(pdf: bytes, the_plan: Plan, *, box: tuple[int, tuple] | None) -> bytes:
                                    stamp_style=StaticStampStyle(border_width=0, background=None))
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
     out = io.BytesIO()
-    pdf_signer.sign_pdf(writer, output=out)
+    pdf_signer.sign_pdf(writer, output=out, bytes_reserved=reserved)
     return out.getvalue()
 
 
-_signers: dict[str, object] = {}
+_signers: dict[str, tuple] = {}
 
 
 def _pyhanko_signer(loaded):
+    """(pyHanko signer, bytes to reserve for its signature) of a loaded certificate, per process.
+
+    Two costs kept out of each signature: pyHanko's SimpleSigner parses the private key again
+    for every raw signature (tens of ms for RSA), and without `bytes_reserved` it signs a dummy
+    first to size the placeholder. The key object is parsed once here, and the size comes from
+    the certificates the signature carries.
+    """
     from asn1crypto import keys as asn1_keys
     from asn1crypto import x509 as asn1_x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
     from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
     from pyhanko.sign import signers
     from pyhanko_certvalidator.registry import SimpleCertificateStore
@@ -372,15 +381,28 @@ def _pyhanko_signer(loaded):
     cached = _signers.get(info.sha256)
     if cached is not None:
         return cached
+
+    class ParsedKeySigner(signers.SimpleSigner):
+        def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
+            mechanism = self.get_signature_mechanism_for_digest(digest_algorithm)
+            if mechanism.signature_algo == "rsassa_pkcs1v15" and digest_algorithm == "sha256":
+                return private_key.sign(data, PKCS1v15(), hashes.SHA256())
+            return super().sign_raw(data, digest_algorithm)
+
     key_der = private_key.private_bytes(Encoding.DER, PrivateFormat.PKCS8, NoEncryption())
-    signer = signers.SimpleSigner(
-        signing_cert=asn1_x509.Certificate.load(certificate.public_bytes(Encoding.DER)),
+    certs_der = [c.public_bytes(Encoding.DER) for c in [certificate, *chain]]
+    signer = ParsedKeySigner(
+        signing_cert=asn1_x509.Certificate.load(certs_der[0]),
         signing_key=asn1_keys.PrivateKeyInfo.load(key_der),
         cert_registry=SimpleCertificateStore.from_certs(
-            [asn1_x509.Certificate.load(c.public_bytes(Encoding.DER)) for c in chain]))
+            [asn1_x509.Certificate.load(der) for der in certs_der[1:]]))
+    # The CMS container: the certificates, the signature value, signed attributes (with the
+    # signing certificate's hash and the time), hex-encoded in the file (pyHanko counts hex
+    # digits), half as much again for safety.
+    reserved = 2 * (sum(len(d) for d in certs_der) + private_key.key_size // 8 + 1024) * 3 // 2
     _signers.clear()  # one entry per installed certificate at most; a replacement drops the old
-    _signers[info.sha256] = signer
-    return signer
+    _signers[info.sha256] = (signer, reserved)
+    return signer, reserved
 
 
 # --- validating ----------------------------------------------------------------------------
