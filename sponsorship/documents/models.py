@@ -5,6 +5,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -32,7 +33,7 @@ class SignedBy:
 
     official: str
     when: Callable[[dict], bool] | None = None
-    condition: str = ""  # said where the rule is shown
+    condition: object = ""  # said where the rule is shown (a lazy translation)
 
 
 def _approved(context: dict) -> bool:
@@ -46,7 +47,7 @@ SIGNATURES: dict[str, SignedBy] = {
     AGREEMENT: SignedBy("mayor"),
     ADDENDUM: SignedBy("mayor"),
     APPROVAL_LETTER: SignedBy("mayor"),
-    MINUTES: SignedBy("mayor", when=_approved, condition="setelah disetujui Wali Kota"),
+    MINUTES: SignedBy("mayor", when=_approved, condition=_l("setelah disetujui Wali Kota")),
 }
 
 
