@@ -92,7 +92,8 @@ def describe(certificate) -> CertificateInfo:
 
 def signing_dir() -> Path:
     path = Path(current_app.config["SIGNING_DIR"]).resolve()
-    (path / "trusted").mkdir(parents=True, exist_ok=True, mode=0o700)
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    (path / "trusted").mkdir(exist_ok=True, mode=0o700)
     return path
 
 
@@ -225,7 +226,9 @@ def install(official: str, data: bytes, password: str, *, actor) -> CertificateI
         der = cert.public_bytes(Encoding.DER)
         trusted = root / "trusted" / f"{hashlib.sha256(der).hexdigest()}.der"
         if not trusted.exists():
-            trusted.write_bytes(der)
+            pending_trust = root / "trusted" / f".{uuid.uuid4().hex}.der"
+            _write_private(pending_trust, der)
+            _installs.add(db.session(), (pending_trust, trusted))
     previous = installed(official)
     audit.record(actor=actor, action="signing:install", object_type="signing_certificate",
                  changes={"official": [None, official],
@@ -468,6 +471,9 @@ def validate(data: bytes) -> Validation:
         embedded = list(reader.embedded_signatures)
     except (PdfError, ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
         log.info("verify upload not readable as PDF: %s", type(exc).__name__)
+        return Validation(signatures=[], error="unreadable")
+    except Exception as exc:  # noqa: BLE001 - anyone's file: a parser failure is an answer, not a 500
+        log.warning("verify upload broke the PDF reader: %s", type(exc).__name__)
         return Validation(signatures=[], error="unreadable")
     context = ValidationContext(trust_roots=trust_roots(), allow_fetching=False, revocation_mode="soft-fail")
     checks = []
