@@ -108,6 +108,7 @@ BLUEPRINTS = [
     "sponsorship.transparency.views:bp",
     "sponsorship.documents.views:bp",
     "sponsorship.documents.views:verify_bp",
+    "sponsorship.documents.views:signing_bp",
     "sponsorship.agreements.views:bp",
     "sponsorship.billing.views:bp",
     "sponsorship.notifications.views:bp",

@@ -107,8 +107,12 @@ ENVIRONMENT: tuple[EnvSetting, ...] = (
                "SQLAlchemy URL; unset: SQLite under instance/", secret=True),
     EnvSetting("DB_PRE_PING", _flag, False, "ping each pooled connection before use"),
     EnvSetting("PUBLIC_BASE_URL", _public_url, None,
-               "the address QR codes and verification links of documents point to; unset: the "
-               "request's own address, and documents issued outside a request are refused"),
+               "the address QR codes and verification links of documents point to; unset: "
+               "issuing documents is refused (outside debug and tests)"),
+    EnvSetting("SIGNING_DIR", _text, None,
+               "officials' signing certificates (PKCS#12, outside the database); unset: instance/signing"),
+    EnvSetting("SIGNING_KEY_PASSWORD", _text, None,
+               "encrypts the stored signing keys; unset: generated once into instance/", secret=True),
     EnvSetting("UPLOAD_DIR", _text, None, "uploads and issued documents; unset: instance/uploads"),
     EnvSetting("MAX_CONTENT_LENGTH", _whole(1), 60 * MIB, "largest request body, in bytes"),
     EnvSetting("IMPORT_MAX_BYTES", _whole(1), 50 * MIB, "largest registry import file, in bytes"),
@@ -193,6 +197,11 @@ class Config:
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": v["DB_PRE_PING"], "pool_recycle": 1800}
         self.PUBLIC_BASE_URL = v["PUBLIC_BASE_URL"]  # see documents.render.public_base_url
         self.UPLOAD_DIR = v["UPLOAD_DIR"] or str(instance_path / "uploads")
+        # Digital signatures (documents/signing.py): each official's PKCS#12 lives in SIGNING_DIR,
+        # encrypted with SIGNING_KEY_PASSWORD; neither the key nor its password is in the database.
+        self.SIGNING_DIR = v["SIGNING_DIR"] or str(instance_path / "signing")
+        self.SIGNING_KEY_PASSWORD = (v["SIGNING_KEY_PASSWORD"]
+                                     or instance_secret(instance_path, "signing_key_password"))
         self.DOCUMENT_DIR = None  # None: <UPLOAD_DIR>/documents
         self.MAX_CONTENT_LENGTH = v["MAX_CONTENT_LENGTH"]
 

@@ -220,6 +220,26 @@ def login(app):
 
 
 
+@pytest.fixture(autouse=True)
+def _own_signing_dir(app, tmp_path, monkeypatch):
+    """Every test has its own, empty SIGNING_DIR: a certificate one test (or seed-demo) installs
+    never signs another test's documents."""
+    monkeypatch.setitem(app.config, "SIGNING_DIR", str(tmp_path / "signing"))
+
+
+@pytest.fixture
+def signing_certificates(app_ctx, admin):
+    """Self-signed test certificates for every official (without this fixture none is installed,
+    and tests issue the signed kinds unsigned)."""
+    from sponsorship.documents import signing
+    from sponsorship.extensions import db
+
+    installed = {official: signing.install_test_certificate(official, actor=admin)
+                 for official in signing.OFFICIALS}
+    db.session.commit()
+    return installed
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _test_setup_is_audit_exempt():
     """Tests set up their data directly (factories commit rows no one did), so the audit rule

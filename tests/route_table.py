@@ -137,6 +137,10 @@ ROUTES: list[dict] = [
      "expect": expect(302, 422, 403, 403, 403, 403, 403)},
     {"rule": "/admin/setup/emblem", "method": "POST", "url": "/admin/setup/emblem", "data": {},
      "expect": expect(302, 422, 403, 403, 403, 403, 403)},
+    # --- the signing certificate ---
+    {"rule": "/admin/signing/", "url": "/admin/signing/", "expect": ADMIN_ONLY},
+    {"rule": "/admin/signing/", "method": "POST", "url": "/admin/signing/", "data": {},
+     "expect": expect(302, 422, 403, 403, 403, 403, 403)},
     # --- sponsors ---
     {"rule": "/sponsors/", "url": "/sponsors/", "expect": expect(302, 200, 200, 403, 403, 403, 200)},
     {"rule": "/sponsors/new", "url": "/sponsors/new", "expect": OFFICE_ONLY},

@@ -17,7 +17,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0015'
-down_revision = '0009'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 

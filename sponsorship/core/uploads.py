@@ -133,6 +133,25 @@ def store_upload(
     )
 
 
+def read_checked(file_storage: FileStorage | None, *, kinds=DEFAULT_KINDS,
+                 max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
+    """The bytes of an upload that is only examined, never stored (a PDF to verify): checked by
+    content and size as `store_upload` checks, before anything parses it; DomainError if refused."""
+    if file_storage is None or not file_storage.filename:
+        raise DomainError(_l("Berkas wajib dipilih."))
+    data = file_storage.stream.read(max_bytes + 1)
+    if not data:
+        raise DomainError(_l("Berkas kosong."))
+    kind = detect_kind(data[:16])
+    if kind is None or kind not in kinds:
+        raise DomainError(_l("Jenis berkas tidak diterima: hanya %(kinds)s (diperiksa dari isinya).",
+                             kinds=_describe(kinds)))
+    if len(data) > max_bytes:
+        raise DomainError(_l("Berkas terlalu besar: paling besar %(mb)s MB.",
+                             mb=f"{max_bytes / (1024 * 1024):g}"))
+    return data
+
+
 def resolve_upload(relpath: str) -> Path:
     """The absolute path of a stored file, refusing anything outside UPLOAD_DIR."""
     root = upload_root()

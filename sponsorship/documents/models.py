@@ -1,8 +1,11 @@
 """Issued documents (immutable bytes on disk, sha256 in the row) and yearly number counters."""
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -20,6 +23,31 @@ KINDS = {
     IMPACT_REPORT: "Laporan Dampak Program TJSL",
     "invoice": "Tagihan Iuran JKN",  # billing
     "receipt": "Tanda Terima Pembayaran",
+}
+
+
+@dataclass(frozen=True)
+class SignedBy:
+    """A kind an official signs electronically (PAdES): the official's certificate slot
+    (documents/signing.OFFICIALS) and, when not always, the condition on the document's context."""
+
+    official: str
+    when: Callable[[dict], bool] | None = None
+    condition: object = ""  # said where the rule is shown (a lazy translation)
+
+
+def _approved(context: dict) -> bool:
+    return (context.get("approval") or {}).get("decision") == "approved"
+
+
+# Which kinds are signed, and by whom; every other kind is issued unsigned (its QR and sha256
+# still verify it). A berita acara is signed once the mayor has approved it (the version issued
+# at approval); before that it is the secretariat's draft record.
+SIGNATURES: dict[str, SignedBy] = {
+    AGREEMENT: SignedBy("mayor"),
+    ADDENDUM: SignedBy("mayor"),
+    APPROVAL_LETTER: SignedBy("mayor"),
+    MINUTES: SignedBy("mayor", when=_approved, condition=_l("setelah disetujui Wali Kota")),
 }
 
 
@@ -63,6 +91,11 @@ class Document(SponsorOwnedMixin, db.Model):
     object_id: Mapped[int]
     supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"))
     sponsor_id: Mapped[int | None] = mapped_column(ForeignKey("sponsor.id"), index=True)
+    # Electronic signature (PAdES) of a signed kind: who (the certificate's subject name), when,
+    # and the sha256 of the signing certificate. The stored bytes (and `sha256`) are the signed ones.
+    signer_name: Mapped[str | None] = mapped_column(String(200))
+    signed_at: Mapped[datetime | None]
+    signer_certificate_sha256: Mapped[str | None] = mapped_column(String(64))
 
     supersedes: Mapped[Document | None] = relationship(remote_side=[id])
 

@@ -13,8 +13,10 @@ from dataclasses import dataclass
 
 import segno
 from flask import current_app, has_request_context, render_template, request
+from flask_babel import lazy_gettext as _l
 
-from sponsorship.config import ROOT, ConfigError, is_loopback
+from sponsorship.config import ROOT, ConfigError
+from sponsorship.core.errors import DomainError
 from sponsorship.settings.service import get_setting
 
 PRINT_ROOT = (ROOT / "static" / "print").resolve()
@@ -67,13 +69,11 @@ def qr_data_uri(url: str) -> str:
 
 
 def public_base_url() -> str:
-    """The address printed in documents' QR codes and verification links.
+    """The address printed in documents' QR codes and verification links: PUBLIC_BASE_URL.
 
-    PUBLIC_BASE_URL when set (production sets it). Unset, inside a request: the address that
-    request came to (with TRUSTED_PROXIES, the one the proxy forwarded), which is right for a
-    single public name; but a loopback address is refused outside debug and tests, since
-    printing it would make every QR code useless. Unset, outside a request (`flask bill-month`,
-    `seed-demo`): refused, since nothing tells the address.
+    Unset, issuing is refused: a document outlives the request that issued it, and the Host
+    header a request came with is not an address to print on a legal document. Only debug and
+    tests, inside a request, fall back to the request's own address.
     """
     configured = current_app.config.get("PUBLIC_BASE_URL")
     if configured:
@@ -82,9 +82,10 @@ def public_base_url() -> str:
         raise ConfigError("PUBLIC_BASE_URL is not set: a document issued outside a web request "
                           "cannot know the address its QR code must point to; set "
                           "PUBLIC_BASE_URL=https://... (see .env.example)")
-    if is_loopback(request.host) and not (current_app.debug or current_app.testing):
-        raise ConfigError(f"PUBLIC_BASE_URL is not set and this request came to {request.host}: "
-                          "documents would point to a loopback address; set PUBLIC_BASE_URL")
+    if not (current_app.debug or current_app.testing):
+        # Said to the person issuing (flash), not a 500: the operator must set the variable.
+        raise DomainError(_l("Dokumen tidak dapat diterbitkan: alamat publik aplikasi "
+                             "(PUBLIC_BASE_URL) belum diatur oleh pengelola server."))
     return request.url_root.rstrip("/")
 
 
@@ -103,15 +104,39 @@ def letterhead() -> dict:
     return head
 
 
+# Every issued PDF: PDF/A-3b (archival: fonts embedded, sRGB output intent, XMP metadata) with
+# a structure tree (tagged) for screen readers; a signature is added as an incremental update,
+# so the file stays PDF/A (documents/signing.py).
+PDF_OPTIONS = {"pdf_variant": "pdf/a-3b", "pdf_tags": True}
+# The element of a print template where an electronic signature's visible stamp goes (see
+# templates/documents/_signatures.html); its box on the page becomes the signature's field.
+STAMP_ANCHOR = "signature-stamp"
+CSS_PX_TO_PT = 0.75
+
+
 @dataclass
 class Rendered:
     pdf: bytes
     pages: int
     html: str
     fetcher: object
+    stamp: tuple[int, tuple[float, float, float, float]] | None = None  # page index, box in pt
+
+
+def _stamp_box(document) -> tuple[int, tuple[float, float, float, float]] | None:
+    """Where the stamp anchor landed: (page index, (x1, y1, x2, y2) in PDF points, origin bottom-left)."""
+    for index, page in enumerate(document.pages):
+        box = page.anchors.get(STAMP_ANCHOR)
+        if box:
+            x1, top, x2, bottom = box
+            height = page.height
+            return index, (x1 * CSS_PX_TO_PT, (height - bottom) * CSS_PX_TO_PT,
+                           x2 * CSS_PX_TO_PT, (height - top) * CSS_PX_TO_PT)
+    return None
 
 
 def render_html(template: str, context: dict, *, qr: str | None = None, draft: bool = False) -> str:
+    context = {"signature": None, **context}  # the stamp of an electronic signature, if any
     return render_template(template, letterhead=letterhead(), qr=qr, draft=draft, **context)
 
 
@@ -124,12 +149,17 @@ def html_to_pdf(html: str, *, data_uris=()) -> Rendered:
     doc = weasyprint.HTML(string=html, url_fetcher=fetcher, base_url=None)
     css = weasyprint.CSS(string=(PRINT_ROOT / "print.css").read_text(), url_fetcher=fetcher)
     document = doc.render(stylesheets=[css], presentational_hints=False)
-    pdf = document.write_pdf()
-    return Rendered(pdf=pdf, pages=len(document.pages), html=html, fetcher=fetcher)
+    pdf = document.write_pdf(**PDF_OPTIONS)
+    return Rendered(pdf=pdf, pages=len(document.pages), html=html, fetcher=fetcher,
+                    stamp=_stamp_box(document))
 
 
 def render_pdf(template: str, context: dict, *, qr_url: str | None = None, draft: bool = False) -> Rendered:
-    """Render a print template to PDF bytes; `qr_url` puts a QR code of that URL on it."""
+    """Render a print template to PDF bytes; `qr_url` puts a QR code of that URL on it.
+
+    `context["signature"]`, when given, is the stamp of the electronic signature to be applied
+    (documents/signing.py): the template prints it where the signing official signs.
+    """
     qr = qr_data_uri(qr_url) if qr_url else None
     html = render_html(template, {**context, "verify_url": qr_url}, qr=qr, draft=draft)
     return html_to_pdf(html, data_uris=[qr] if qr else [])

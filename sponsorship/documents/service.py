@@ -1,4 +1,4 @@
-"""Issuing documents: a number from the yearly counter, render, store the bytes once, audit.
+"""Issuing documents: a number from the yearly counter, render, sign, store the bytes once, audit.
 
 A document's bytes never change after issue. Issuing again for the same object makes a new
 version: the same number with a `-v2`, `-v3` suffix, pointing at the one it supersedes.
@@ -21,6 +21,7 @@ from sponsorship.audit import service as audit
 from sponsorship.core import files
 from sponsorship.core.errors import DomainError
 from sponsorship.core.models import utcnow
+from sponsorship.documents import signing
 from sponsorship.documents.models import Document, DocumentCounter
 from sponsorship.documents.render import render_pdf, verify_url
 from sponsorship.extensions import db
@@ -124,20 +125,30 @@ def issue_document(*, kind: str, template: str, context: dict, title: str, objec
     token = secrets.token_urlsafe(24)
     url = verify_url(token)
     doc_info = {"number": number, "version": version, "issued_at": issued_at, "token": token}
-    rendered = render_pdf(template, {**context, "doc": doc_info}, qr_url=url)
-    path = _store(rendered.pdf, kind)
+    # render -> sign -> store: a signed kind (models.SIGNATURES) is rendered with its official's
+    # stamp and signed over it; the signed bytes are the ones stored, hashed and served.
+    signature = signing.plan(kind, context, when=issued_at)
+    rendered = render_pdf(template, {**context, "doc": doc_info,
+                                     "signature": signature.stamp if signature else None}, qr_url=url)
+    pdf = signing.sign(rendered.pdf, signature, box=rendered.stamp) if signature else rendered.pdf
+    path = _store(pdf, kind)
     document = Document(
         kind=kind, number=number, version=version, title=title[:300], issued_at=issued_at,
         issued_by_id=getattr(actor, "id", None),
         issued_by_name=getattr(actor, "full_name", None) or getattr(actor, "username", None)
         or "sistem",
-        sha256=hashlib.sha256(rendered.pdf).hexdigest(), size=len(rendered.pdf),
+        sha256=hashlib.sha256(pdf).hexdigest(), size=len(pdf),
         page_count=rendered.pages, storage_path=path, token=token, object_type=object_type,
         object_id=object_id, supersedes_id=supersedes.id if supersedes else None,
-        sponsor_id=sponsor_id)
+        sponsor_id=sponsor_id,
+        signer_name=signature.info.common_name if signature else None,
+        signed_at=issued_at if signature else None,
+        signer_certificate_sha256=signature.info.sha256 if signature else None)
     db.session.add(document)
-    audit.record(actor=actor, action="document:issue", obj=document,
-                 changes={"number": [None, number], "sha256": [None, document.sha256]},
+    changes = {"number": [None, number], "sha256": [None, document.sha256]}
+    if signature:
+        changes["signer"] = [None, f"{signature.info.subject} ({signature.info.sha256[:16]})"]
+    audit.record(actor=actor, action="document:issue", obj=document, changes=changes,
                  note=f"{object_type} #{object_id}")
     return document
 
@@ -165,5 +176,10 @@ def find_by_token(token: str) -> Document | None:
 
 def find_by_bytes(data: bytes) -> Document | None:
     """The issued document whose stored bytes are exactly `data`, if any."""
-    digest = hashlib.sha256(data).hexdigest()
+    return find_by_sha256(hashlib.sha256(data).hexdigest())
+
+
+def find_by_sha256(digest: str) -> Document | None:
+    if not digest or len(digest) != 64:
+        return None
     return db.session.scalar(db.select(Document).where(Document.sha256 == digest))

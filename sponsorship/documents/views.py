@@ -2,19 +2,23 @@
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 
 from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from sponsorship import policy
-from sponsorship.documents import official, service
+from sponsorship.core import uploads
+from sponsorship.core.forms import form_refusals
+from sponsorship.documents import official, service, signing
 from sponsorship.documents.forms import VerifyUploadForm
 from sponsorship.documents.models import APPROVAL_LETTER, MINUTES, VERIFICATION_SHEET, Document
 from sponsorship.extensions import db, limiter
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
 verify_bp = Blueprint("verify", __name__, url_prefix="/verify")
+signing_bp = Blueprint("signing", __name__, url_prefix="/admin/signing")
 
 MAX_VERIFY_BYTES = 20 * 1024 * 1024
 
@@ -45,24 +49,61 @@ def download(document_id: int):
     return send_document(policy.get_or_404(Document, document_id, "document.view"))
 
 
-def _check_upload(form: VerifyUploadForm):
-    """(checked, document or None): whether the upload is byte for byte an issued document."""
+@dataclass
+class UploadCheck:
+    """What /verify says about an uploaded PDF."""
+
+    match: Document | None = None  # byte for byte an issued document
+    validation: signing.Validation | None = None  # its electronic signatures
+    signed_match: Document | None = None  # ours as signed, with revisions added after signing
+
+    @property
+    def ours(self) -> Document | None:
+        return self.match or self.signed_match
+
+
+def _check_upload(form: VerifyUploadForm) -> UploadCheck | None:
+    """None when nothing (valid) was uploaded; else what the upload is."""
     if not form.validate_on_submit():
-        return False, None
-    data = form.file.data.read(MAX_VERIFY_BYTES + 1)
-    if len(data) > MAX_VERIFY_BYTES:
-        form.file.errors.append(_l("Berkas terlalu besar."))
-        return False, None
-    return True, service.find_by_bytes(data)
+        return None
+    with form_refusals(form) as outcome:  # checked by content and size before anything parses it
+        data = uploads.read_checked(form.file.data, kinds={"pdf"}, max_bytes=MAX_VERIFY_BYTES)
+    if not outcome.ok:
+        return None
+    check = UploadCheck(match=service.find_by_bytes(data), validation=signing.validate(data))
+    if check.match is None:
+        for signature in check.validation.signatures:
+            found = service.find_by_sha256(signature.signed_revision_sha256)
+            if found is not None:
+                check.signed_match = found
+                break
+    return check
+
+
+def _stored_signature(document: Document | None) -> signing.Validation | None:
+    """The validation of an issued document's own stored bytes, when it is signed."""
+    if document is None or not document.signer_name:
+        return None
+    try:
+        return signing.validate(service.read_bytes(document))
+    except FileNotFoundError:
+        return signing.Validation(signatures=[], error="missing")
+
+
+def _verify_page(document: Document | None, form: VerifyUploadForm, check: UploadCheck | None):
+    ours = check.ours if check else None
+    return render_template(
+        "verify/show.html", document=document, form=form, check=check,
+        stored=_stored_signature(document),
+        withdrawn=service.withdrawal(document) if document else None,
+        upload_withdrawn=service.withdrawal(ours) if ours and ours != document else None)
 
 
 @verify_bp.route("/", methods=["GET", "POST"])
 @limiter.limit("30 per minute", methods=["POST"])
 def upload():
     form = VerifyUploadForm()
-    checked, match = _check_upload(form)
-    return render_template("verify/show.html", document=None, form=form, checked=checked, match=match,
-                           withdrawn=service.withdrawal(match) if match else None)
+    return _verify_page(None, form, _check_upload(form))
 
 
 @verify_bp.route("/<token>", methods=["GET", "POST"])
@@ -72,9 +113,7 @@ def show(token: str):
     if document is None:
         abort(404)
     form = VerifyUploadForm()
-    checked, match = _check_upload(form)
-    return render_template("verify/show.html", document=document, form=form, checked=checked,
-                           match=match, withdrawn=service.withdrawal(document))
+    return _verify_page(document, form, _check_upload(form))
 
 
 def _latest_or_404(object_type: str, object_id: int, kind: str):
@@ -155,3 +194,30 @@ def impact_report(sponsor_id: int):
                                                            Document.object_id == sponsor.id)
                                  .order_by(Document.id.desc())).all()
     return render_template("verify/impact_report.html", sponsor=sponsor, form=form, reports=reports)
+
+
+@signing_bp.route("/", methods=["GET", "POST"])
+@policy.require("admin.settings")
+def certificates():
+    """The officials' signing certificates: what is installed, and installing or replacing one."""
+    from sponsorship.documents.forms import CertificateForm
+    from sponsorship.documents.models import KINDS, SIGNATURES
+
+    form = CertificateForm()
+    form.official.choices = [(key, str(label)) for key, (label, _n, _t) in signing.OFFICIALS.items()]
+    status = 200
+    if form.validate_on_submit():
+        data = form.file.data.read(signing.MAX_PKCS12_BYTES + 1)  # size first; the parse checks content
+        with form_refusals(form) as outcome:
+            info = signing.install(form.official.data, data, form.password.data, actor=current_user)
+        if outcome.ok:
+            flash(_l("Sertifikat %(subject)s dipasang.", subject=info.common_name), "success")
+            return redirect(url_for(".certificates"))
+        status = 422
+    elif form.is_submitted():
+        status = 422
+    officials = [{"key": key, "label": label, "info": signing.installed(key),
+                  "kinds": [(KINDS[kind], rule.condition) for kind, rule in SIGNATURES.items()
+                            if rule.official == key]}
+                 for key, (label, _n, _t) in signing.OFFICIALS.items()]
+    return render_template("signing/certificates.html", form=form, officials=officials), status

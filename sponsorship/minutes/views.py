@@ -165,6 +165,7 @@ def approve(minutes_id: int):
             exclusions[item.id] = request.form.get(f"reason-{item.id}", "")
     service.approve_minutes(minutes, actor=current_user, note=form.note.data, exclusions=exclusions)
     official_documents.issue_approval_letter(minutes, actor=current_user)
+    official_documents.issue_minutes_document(minutes, actor=current_user)  # now signed: approved
     flash(_l("Berita acara %(n)s disetujui.", n=minutes.number), "success")
     return redirect(url_for(".detail", minutes_id=minutes.id))
 

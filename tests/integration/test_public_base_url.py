@@ -11,6 +11,8 @@ from pypdf import PdfReader
 from sponsorship.config import ConfigError
 from sponsorship.documents import render
 from sponsorship.extensions import db
+from tests import factories
+from tests.pages import post_page
 
 
 def link_targets(data: bytes) -> list[str]:
@@ -52,15 +54,35 @@ def test_unset_outside_a_request_is_refused_with_a_clear_message(app, app_ctx, m
         render.verify_url("token")
 
 
-def test_unset_inside_a_request_uses_the_address_it_came_to(app, monkeypatch):
+def test_unset_inside_a_request_is_refused_outside_debug_and_tests(app, monkeypatch):
+    from sponsorship.core.errors import DomainError
+
     monkeypatch.setitem(app.config, "PUBLIC_BASE_URL", None)
     monkeypatch.setitem(app.config, "TESTING", False)
-    with app.test_request_context("/", base_url="https://csr.pangkalpinang.go.id/kota"):
-        assert render.verify_url("abc") == "https://csr.pangkalpinang.go.id/kota/verify/abc"
-    # A loopback address is what an unconfigured proxy passes on: refused outside debug and tests.
-    with app.test_request_context("/", base_url="http://127.0.0.1:5000/"), \
-            pytest.raises(ConfigError, match="loopback"):
-        render.verify_url("abc")
+    # Whatever the Host header says, public or loopback: it is not an address to print.
+    for base in ("https://csr.pangkalpinang.go.id/kota", "http://127.0.0.1:5000/"):
+        with app.test_request_context("/", base_url=base), \
+                pytest.raises(DomainError, match="PUBLIC_BASE_URL"):
+            render.verify_url("abc")
+    # Tests (and debug) use the request's own address.
     monkeypatch.setitem(app.config, "TESTING", True)
     with app.test_request_context("/", base_url="http://127.0.0.1:5000/"):
         assert render.verify_url("abc") == "http://127.0.0.1:5000/verify/abc"
+
+
+def test_issuing_without_it_in_a_request_is_a_message_not_a_500(app, login, staff, company_a, monkeypatch):
+    from sponsorship.documents.models import Document
+
+    pledge = factories.make_pledge(sponsor=company_a, status="agreed")
+    client = login(staff)
+    post_page(client, f"/pledges/{pledge.id}/agreement", {
+        "signing_date": "2026-02-02", "signing_place": "Pangkalpinang", "city_signatory_name": "A",
+        "city_signatory_title": "Wali Kota", "company_signatory_name": "B",
+        "company_signatory_title": "Direktur"})
+    monkeypatch.setitem(app.config, "PUBLIC_BASE_URL", None)
+    monkeypatch.setitem(app.config, "TESTING", False)
+    response = client.post(f"/pledges/{pledge.id}/agreement/finalise", data={})
+    monkeypatch.setitem(app.config, "TESTING", True)
+    assert response.status_code == 409  # the refusal page (a form with a referrer goes back, flashed)
+    assert "PUBLIC_BASE_URL" in response.get_data(as_text=True)
+    assert db.session.scalar(db.select(db.func.count(Document.id))) == 0
