@@ -20,3 +20,17 @@ def tables(db) -> set[str]:
     """The database's tables, less the engine-specific ones no model describes (FTS5)."""
     return {name for name in inspect(db.engine).get_table_names()
             if include_migration_name(name, "table", {})}
+
+
+OLD_KELURAHAN = (("19.71.01.1006", "Bacang"), ("19.71.01.1004", "Semabung Lama"))
+
+
+def insert_old_kelurahan(conn, rows=OLD_KELURAHAN) -> None:
+    """Kelurahan rows as a database of before the national data holds them (migration 0002 used
+    to load its city's list): code, name, kecamatan code and name only."""
+    from sqlalchemy import text
+
+    for code, name in rows:
+        conn.execute(text("INSERT INTO region (code, name, kecamatan_code, kecamatan_name) "
+                          "VALUES (:code, :name, :kec, 'Bukit Intan')"),
+                     {"code": code, "name": name, "kec": code[:8]})

@@ -99,7 +99,8 @@ def letterhead() -> dict:
     from sponsorship.regions.city import emblem_data_uri
 
     head = {key: get_setting(key) for key in ("city_name", "city_short", "unit_name", "unit_address",
-                                              "area_name", "head_title", "baznas_office", "court_name")}
+                                              "area_name", "head_title", "baznas_office", "court_name",
+                                              "payment_account")}
     head["emblem"] = emblem_data_uri() or f"{PRINT_SCHEME}emblem.svg"
     return head
 

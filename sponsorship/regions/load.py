@@ -72,12 +72,15 @@ def load_regions(*, actor=None, rows=None) -> dict[str, int]:
     wanted = region_rows(rows)
     present = set(db.session.scalars(select(Region.code)))
     missing = [r for r in wanted if r["code"] not in present]
-    for start in range(0, len(missing), BATCH):
-        db.session.execute(insert(Region), missing[start:start + BATCH])
-    # Rows a database had before the national data: give them what the file says about them.
-    db.session.execute(update(Region).where(Region.parent_code.is_(None), Region.level == VILLAGE)
-                       .values(parent_code=Region.kecamatan_code,
-                               regency_code=db.func.substr(Region.code, 1, 5)))
+    _insert(missing)
+    # Rows a database had before the national data: give them what their code says about them.
+    orphans = db.select(Region.code).where(Region.parent_code.is_(None), Region.level == VILLAGE)
+    completed = 0
+    if db.session.scalar(orphans.limit(1)) is not None:
+        completed = db.session.execute(
+            update(Region).where(Region.parent_code.is_(None), Region.level == VILLAGE)
+            .values(parent_code=Region.kecamatan_code,
+                    regency_code=db.func.substr(Region.code, 1, 5))).rowcount
     known_aliases = set(db.session.execute(select(RegionAlias.code, RegionAlias.alias)).tuples())
     present |= {r["code"] for r in missing}
     aliases = [a for a in shipped_aliases()
@@ -88,10 +91,29 @@ def load_regions(*, actor=None, rows=None) -> dict[str, int]:
               "aliases_inserted": len(aliases),
               "provinces": sum(r["level"] == PROVINCE for r in wanted),
               "regencies": sum(r["level"] == REGENCY for r in wanted)}
-    if missing or aliases:
+    if missing or aliases or completed:
         audit.record(actor=actor, action="load", object_type="region", object_id=None,
                      note=f"{SOURCE}: {len(missing)} wilayah, {len(aliases)} ejaan lama ditambahkan")
     return counts
+
+
+COLUMNS = ("code", "name", "level", "parent_code", "regency_code", "kecamatan_code", "kecamatan_name")
+
+
+def _insert(rows: list[dict]) -> None:
+    """Bulk insert in this transaction: COPY on PostgreSQL (several times faster than multi-row
+    INSERTs for 90,000 rows), multi-row INSERTs elsewhere."""
+    if not rows:
+        return
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        cursor = connection.connection.driver_connection.cursor()
+        with cursor.copy(f"COPY region ({', '.join(COLUMNS)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([row[c] for c in COLUMNS])
+        return
+    for start in range(0, len(rows), BATCH):
+        db.session.execute(insert(Region), rows[start:start + BATCH])
 
 
 @lru_cache(maxsize=1)

@@ -45,6 +45,8 @@ SETTINGS: tuple[CitySetting, ...] = (
     CitySetting("court_name", str, "[Pengadilan Negeri]",
                 _l("Pengadilan negeri penyelesaian sengketa perjanjian")),
     CitySetting("baznas_office", str, "[Baznas daerah]", _l("Kantor Baznas (verifikasi lapangan)")),
+    CitySetting("payment_account", str, "[Bank, nomor rekening, atas nama]",
+                _l("Rekening penerimaan pembayaran sponsor (bank, nomor, atas nama)")),
     CitySetting("uhc_coverage_threshold", float, 98.0, _l("Ambang kepesertaan UHC (%)")),
     CitySetting("uhc_activity_threshold", float, 80.0, _l("Ambang keaktifan UHC (%)")),
     CitySetting("aid_proposal_prefix", str, "BNM", _l("Awalan kode usulan bantuan")),

@@ -305,3 +305,24 @@ def test_an_uploaded_emblem_prints_on_the_letterhead_through_the_locked_fetcher(
     assert staff_client.get(f"/documents/minutes/{minutes.id}/berita-acara.pdf").status_code == 200
     assert made and all(f.refused == [] for f in made)
     assert "data:image/png;base64" in made[-1].served and "print:emblem.svg" not in made[-1].served
+
+
+def test_the_invoice_names_the_account_once_the_admin_filled_it(app, login, admin, staff, sponsor_a):
+    from sponsorship.billing import service as billing
+    from sponsorship.documents.models import Document
+    from sponsorship.settings.service import update_settings
+
+    factories.set_up_city("72.71")
+    pledge = factories.make_pledge(sponsor=sponsor_a.sponsor, status="active", quota=2, months=12)
+    rows = [factories.resident_row("7271015708450001", "Siti Palu", kelurahan="Besusu Barat")]
+    for beneficiary_id in factories.make_residents(rows=rows):
+        factories.make_allocation(pledge, beneficiary_id, date(2026, 1, 1))
+    account = "Bank Sulteng 001-234-567 a.n. Kas Daerah Kota Palu"
+    update_settings(actor=admin, values={"payment_account": account})
+    db.session.commit()
+    billing.bill_month(date(2026, 1, 1), actor=staff)
+    db.session.commit()
+    doc = db.session.scalar(db.select(Document).where(Document.kind == "invoice"))
+    text = pdf_text(login(sponsor_a).get(f"/documents/{doc.id}.pdf").data)
+    assert f"Pembayaran ke rekening {account}." in text
+    assert "PEMERINTAH KOTA PALU" in text.upper() and "Pangkal" not in text

@@ -14,7 +14,7 @@ from cryptography.fernet import Fernet
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import text
 
-from tests.migrating import drift
+from tests.migrating import drift, insert_old_kelurahan
 
 # The fixtures that give each test an empty database of its own (SQLite file or PostgreSQL schema).
 
@@ -50,6 +50,7 @@ def old_proposal_index(value: str) -> str:
 def _populate(db) -> None:
     now = datetime(2026, 11, 1, 8, 0)
     with db.engine.begin() as conn:
+        insert_old_kelurahan(conn)  # what 0002 loaded then
         for i, nik in enumerate(NIKS, start=1):
             conn.execute(text(
                 "INSERT INTO beneficiary (id, nik_encrypted, nik_index, nik_masked, kk_number, name, "

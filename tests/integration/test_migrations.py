@@ -11,7 +11,7 @@ from alembic import command as alembic_command
 from sqlalchemy import text
 
 from sponsorship.settings.service import get_setting
-from tests.migrating import drift, tables
+from tests.migrating import drift, insert_old_kelurahan, tables
 
 
 def test_upgrade_from_empty_gives_the_models_schema_and_downgrade_undoes_it(migration_app):
@@ -97,9 +97,7 @@ def test_region_keys_refuse_rows_naming_an_unknown_kelurahan(migration_app):
     with migration_app.app_context():
         flask_migrate.upgrade(revision="0008")
         with db.engine.begin() as conn:  # a database of before the national data: its own kelurahan
-            for code, name in (("19.71.01.1006", "Bacang"), ("19.71.01.1004", "Semabung Lama")):
-                conn.execute(text("INSERT INTO region (code, name, kecamatan_code, kecamatan_name) "
-                                  f"VALUES ('{code}', '{name}', '19.71.01', 'Bukit Intan')"))
+            insert_old_kelurahan(conn)
             conn.execute(text(row.format(id=1, code="19.71.01.1006")))
             conn.execute(text(row.format(id=2, code="99.99.99.9999")))
         # Alembic itself: Flask-Migrate's command turns the error into a log line and exit status 1.
