@@ -49,7 +49,6 @@ NAV = [
     (_l("Jejak audit"), "audit.index", "audit.view"),
     (_l("Pengguna"), "admin_users.index", "admin.users"),
     (_l("Pengaturan"), "settings.index", "admin.settings"),
-    (_l("Sertifikat tanda tangan"), "signing.certificates", "admin.settings"),
 ]
 
 # Random per process: no page text can contain them by accident or on purpose.

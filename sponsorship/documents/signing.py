@@ -356,9 +356,26 @@ def sign(pdf: bytes, the_plan: Plan, *, box: tuple[int, tuple] | None) -> bytes:
     pdf_signer = signers.PdfSigner(meta, signer=signer, new_field_spec=spec,
                                    stamp_style=StaticStampStyle(border_width=0, background=None))
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
+    _same_producer_in_info_and_xmp(writer)
     out = io.BytesIO()
     pdf_signer.sign_pdf(writer, output=out, bytes_reserved=reserved)
     return out.getvalue()
+
+
+def _same_producer_in_info_and_xmp(writer) -> None:
+    """PDF/A: the Info dictionary must say what the XMP metadata says. pyHanko rewrites the XMP
+    producer as itself but appends itself to the Info producer; giving Info its name first makes
+    both the same."""
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.metadata.model import VENDOR
+
+    try:
+        info_ref = writer.trailer.raw_get("/Info")
+    except KeyError:
+        return
+    info = info_ref.get_object()
+    info["/Producer"] = generic.TextStringObject(VENDOR)
+    writer.mark_update(info_ref)
 
 
 _signers: dict[str, tuple] = {}

@@ -65,7 +65,15 @@ def pdfa_facts(data: bytes) -> dict:
         "struct_kids": len(struct.get_object()["/K"]) if struct else 0,
         "version": str(root.get("/Version", reader.pdf_header[5:])),
         "lang": str(root.get("/Lang", "")),
+        # PDF/A: what the Info dictionary says, the XMP must say too
+        "info_vs_xmp": [(key, str(value)) for key, value in (reader.trailer.get("/Info") or {}).items()
+                        if key in INFO_IN_XMP and not re.search(
+                            INFO_IN_XMP[key].format(re.escape(str(value))), xmp)],
     }
+
+
+INFO_IN_XMP = {"/Producer": r'pdf:Producer(="|>){}(<|")', "/Title": r">{}</rdf:li>",
+               "/Creator": r'xmp:CreatorTool(="|>){}(<|")'}
 
 
 def test_every_kind_is_pdfa_3b_tagged_and_the_signed_ones_stay_so(app_ctx, signing_certificates, staff,
@@ -83,6 +91,7 @@ def test_every_kind_is_pdfa_3b_tagged_and_the_signed_ones_stay_so(app_ctx, signi
         assert facts["tagged"] and facts["marked"] and facts["struct_kids"] >= 1, kind
         assert not facts["version"].startswith("2"), kind  # PDF/A-3 is PDF 1.7
         assert facts["lang"] == "id", kind
+        assert facts["info_vs_xmp"] == [], kind
         assert (document.signer_name is not None) == (kind in SIGNATURES), kind
 
 
