@@ -94,6 +94,7 @@ def seed_foundation(context: dict | None = None) -> dict:
 # Each part of the domain adds its step: a function taking and returning the shared context.
 DEMO_STEPS = [
     "sponsorship.demo:seed_foundation",
+    "sponsorship.eligibility.demo:seed",  # before residents are allocated under it
     "sponsorship.beneficiaries.demo:seed",
     "sponsorship.uhc.demo:seed",
     "sponsorship.proposals.demo:seed",
