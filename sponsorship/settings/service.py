@@ -40,6 +40,8 @@ SETTINGS: tuple[CitySetting, ...] = (
                 _l("Jabatan Sekretaris Daerah")),
     CitySetting("uhc_coverage_threshold", float, 98.0, _l("Ambang kepesertaan UHC (%)")),
     CitySetting("uhc_activity_threshold", float, 80.0, _l("Ambang keaktifan UHC (%)")),
+    CitySetting("uhc_city_share_threshold", float, 20.0,
+                _l("UHC Prioritas: ambang peserta dibiayai APBD (PBPU Pemda) terhadap penduduk (%)")),
     CitySetting("aid_proposal_prefix", str, "BNM", _l("Awalan kode usulan bantuan")),
     CitySetting("aid_first_contact_days", float, 1.0,
                 _l("Target kontak pertama setelah usulan masuk (hari)")),
