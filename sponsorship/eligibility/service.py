@@ -358,32 +358,41 @@ def what_if(draft: EligibilityPolicy, current: EligibilityPolicy | None = None) 
     """How many residents become eligible or ineligible under `draft` compared with the policy in
     force, per kecamatan and per reason, and which allocated residents would no longer qualify.
 
-    Holding a slot is left out of both sides: a policy does not change who holds one."""
+    Holding a slot is left out of both sides: a policy does not change who holds one. The database
+    evaluates every condition of both policies once per resident and counts the residents of each
+    combination of outcomes per kecamatan (a few hundred groups); the sums are made from those."""
     current = current or in_force()
     now_c = conditions(current, with_holding=False)
     new_c = conditions(draft, with_holding=False)
-    now_ok, new_ok = _all_pass(now_c), _all_pass(new_c)
-    gaining = and_(new_ok, ~now_ok)
-    losing = and_(now_ok, ~new_ok)
-    columns = [
-        func.sum(_flag(now_ok)).label("now"), func.sum(_flag(new_ok)).label("new"),
-        func.sum(_flag(gaining)).label("gain"), func.sum(_flag(losing)).label("lose"),
-        *[func.sum(case((and_(now_ok, c.failing == 1), 1), else_=0)).label(f"lose_{c.key}") for c in new_c],
-        *[func.sum(case((and_(new_ok, c.failing == 1), 1), else_=0)).label(f"gain_{c.key}") for c in now_c],
-    ]
-    kecamatan = func.coalesce(Region.kecamatan_name, literal(""))
-    rows = db.session.execute(select(kecamatan.label("kecamatan"), *columns).select_from(B)
-                              .outerjoin(Region, Region.code == B.region_code)
-                              .group_by(kecamatan).order_by(kecamatan)).mappings().all()
+    new_ok = _all_pass(new_c)
+    kecamatan = func.coalesce(Region.kecamatan_name, literal("")).label("kecamatan")
+    flags = [c.failing.label(f"n_{c.key}") for c in now_c] + [c.failing.label(f"d_{c.key}") for c in new_c]
+    inner = (select(kecamatan, *flags).select_from(B).outerjoin(Region, Region.code == B.region_code)
+             .subquery())
+    keys = [inner.c.kecamatan, *(inner.c[f.name] for f in flags)]
+    groups = db.session.execute(select(*keys, func.count().label("n")).group_by(*keys)).mappings().all()
     labels = {**{c.key: c.label for c in now_c}, **{c.key: c.label for c in new_c}}
-    by_kecamatan = [{"kecamatan": r["kecamatan"] or str(NO_KECAMATAN), "now": int(r["now"] or 0),
-                     "new": int(r["new"] or 0), "gain": int(r["gain"] or 0), "lose": int(r["lose"] or 0)}
-                    for r in rows]
+    per: dict[str, dict[str, int]] = {}
+    lose_by = dict.fromkeys((c.key for c in new_c), 0)
+    gain_by = dict.fromkeys((c.key for c in now_c), 0)
+    for group in groups:
+        was = not any(group[f"n_{c.key}"] for c in now_c)
+        will = not any(group[f"d_{c.key}"] for c in new_c)
+        n = int(group["n"])
+        row = per.setdefault(group["kecamatan"], {"now": 0, "new": 0, "gain": 0, "lose": 0})
+        row["now"] += n * was
+        row["new"] += n * will
+        row["gain"] += n * (will and not was)
+        row["lose"] += n * (was and not will)
+        for c in new_c:
+            lose_by[c.key] += n * (was and bool(group[f"d_{c.key}"]))
+        for c in now_c:
+            gain_by[c.key] += n * (will and bool(group[f"n_{c.key}"]))
+    by_kecamatan = [{"kecamatan": k or str(NO_KECAMATAN), **v}
+                    for k, v in sorted(per.items(), key=lambda kv: (not kv[0], kv[0]))]
     totals = {k: sum(r[k] for r in by_kecamatan) for k in ("now", "new", "gain", "lose")}
-    lose_reasons = [{"key": c.key, "label": labels[c.key],
-                     "count": sum(int(r[f"lose_{c.key}"] or 0) for r in rows)} for c in new_c]
-    gain_reasons = [{"key": c.key, "label": labels[c.key],
-                     "count": sum(int(r[f"gain_{c.key}"] or 0) for r in rows)} for c in now_c]
+    lose_reasons = [{"key": c.key, "label": labels[c.key], "count": lose_by[c.key]} for c in new_c]
+    gain_reasons = [{"key": c.key, "label": labels[c.key], "count": gain_by[c.key]} for c in now_c]
     # Allocated residents the draft would not take: they keep their slot; staff review them.
     held = (select(B, Allocation.pledge_id, *[c.failing.label(f"c_{c.key}") for c in new_c])
             .join(Allocation, and_(Allocation.beneficiary_id == B.id, Allocation.status.in_(HOLDING)))
