@@ -68,8 +68,9 @@ def generate_rows(n: int, *, seed: int = 1971,
             f"{rng.randrange(0, 10**13):013d}" if segment != "BELUM" else "", segment, status, str(arrears),
             str(rng.randrange(1, 11)) if rng.random() < 0.85 else "",
         ])
-    return [row + _vulnerabilities(row, facts) for row, facts in
-            zip(rows, (random.Random(seed * 7919 + i) for i in range(len(rows))), strict=True)]  # noqa: S311
+    # A stream of their own: the columns above stay what they were for a given seed.
+    facts = random.Random(seed * 7919)  # noqa: S311 - reproducible demo data
+    return [row + _vulnerabilities(row, facts) for row in rows]
 
 
 def _vulnerabilities(row: list[str], rng: random.Random) -> list[str]:

@@ -108,7 +108,15 @@ HEADER_ALIASES = {
     "registered": {"terdaftar", "peserta_terdaftar", "registered"},
     "active": {"aktif", "peserta_aktif", "active"},
     "source_note": {"sumber", "keterangan", "catatan", "source", "source_note"},
+    # UHC Prioritas, optional
+    "city_funded": {"pbpu_pemda", "dibiayai_apbd", "city_funded"},
+    "city_premium_arrears": {"tunggakan_pemda", "city_premium_arrears"},
+    "bpjs_approval": {"persetujuan_bpjs", "status_bpjs", "bpjs_approval"},
 }
+APPROVALS_WRITTEN = {"": "not_submitted", "belum": "not_submitted", "belum diajukan": "not_submitted",
+                     "diajukan": "submitted", "disetujui": "approved", "ditolak": "rejected",
+                     **{k: k for k in APPROVALS}}
+YES = {"ya", "y", "1", "true", "ada"}
 REQUIRED = ("month", "population", "registered", "active")
 
 
@@ -191,8 +199,20 @@ def parse_csv(text: str) -> tuple[list[dict], list[tuple[int, str]]]:
             counts[name] = _parse_count(raw)
             if counts[name] is None:
                 reasons.append(str(_l("%(f)s \"%(v)s\" bukan bilangan bulat", f=label, v=raw.strip())))
+        extra: dict = {}
+        funded = cell("city_funded").strip()
+        if funded:
+            extra["city_funded"] = _parse_count(funded)
+            if extra["city_funded"] is None:
+                reasons.append(str(_l("pbpu_pemda \"%(v)s\" bukan bilangan bulat", v=funded)))
+        extra["city_premium_arrears"] = cell("city_premium_arrears").strip().lower() in YES
+        approval = APPROVALS_WRITTEN.get(cell("bpjs_approval").strip().lower())
+        if approval is None:
+            reasons.append(str(_l("persetujuan_bpjs \"%(v)s\" tidak dikenal (belum, diajukan, disetujui, "
+                                  "ditolak)", v=cell("bpjs_approval").strip())))
+        extra["bpjs_approval"] = approval
         if not reasons:
-            reasons += [str(msg) for _, msg in _check(month, **counts)]
+            reasons += [str(msg) for _, msg in _check(month, **counts, city_funded=extra.get("city_funded"))]
         if month is not None:
             if month in seen:
                 reasons.append(str(_l("bulan %(m)s sudah ada di baris %(l)s", m=f"{month:%Y-%m}",
@@ -202,7 +222,7 @@ def parse_csv(text: str) -> tuple[list[dict], list[tuple[int, str]]]:
         if reasons:
             problems.append((line_no, "; ".join(reasons)))
             continue
-        rows.append({"month": month, **counts, "source_note": cell("source_note")[:300]})
+        rows.append({"month": month, **counts, **extra, "source_note": cell("source_note")[:300]})
     if seen:
         taken = set(db.session.scalars(db.select(CoverageFigure.month)
                                        .where(CoverageFigure.month.in_(list(seen)))))

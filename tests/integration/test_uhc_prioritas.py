@@ -51,3 +51,21 @@ def test_a_month_without_the_city_funded_count_says_so_and_bad_counts_are_refuse
     assert response.status_code == 200
     refusal = "Peserta dibiayai APBD harus antara 0 dan jumlah peserta terdaftar."
     assert refusal in response.get_data(as_text=True)
+
+
+def test_the_bpjs_figures_csv_may_carry_the_prioritas_columns(db_session, staff):
+    from sponsorship.uhc import service
+    from sponsorship.uhc.models import CoverageFigure
+
+    service.import_figures(actor=staff, text=(
+        "bulan;penduduk;terdaftar;aktif;pbpu_pemda;tunggakan_pemda;persetujuan_bpjs\n"
+        "2025-04;242.285;239.344;179.963;48.457;ya;diajukan\n"
+        "2025-05;242.360;239.410;180.000;;;\n"))
+    db_session.commit()
+    april, may = db_session.scalars(db_session.query(CoverageFigure).order_by(CoverageFigure.month).statement)
+    assert (april.city_funded, april.city_premium_arrears, april.bpjs_approval) == (48_457, True, "submitted")
+    assert (may.city_funded, may.city_premium_arrears, may.bpjs_approval) == (None, False, "not_submitted")
+    rows, problems = service.parse_csv("bulan,penduduk,terdaftar,aktif,persetujuan_bpjs\n"
+                                       "2025-06,10,9,8,mungkin\n")
+    assert rows == [] and problems == [
+        (2, 'persetujuan_bpjs "mungkin" tidak dikenal (belum, diajukan, disetujui, ditolak)')]
