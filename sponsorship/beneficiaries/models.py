@@ -56,6 +56,9 @@ class Beneficiary(TimestampMixin, db.Model):
         CheckConstraint("welfare_decile IS NULL OR welfare_decile BETWEEN 1 AND 10", name="decile_range"),
         CheckConstraint("arrears_months >= 0", name="arrears_positive"),
         Index("ix_beneficiary_priority", "welfare_decile", "arrears_months", "birth_date"),
+        # Covers every column an eligibility condition reads: a policy's what-if scans this, not the rows.
+        Index("ix_beneficiary_eligibility", "region_code", "moved_away", "deceased", "jkn_segment",
+              "jkn_status", "welfare_decile", "kk_number", "household_code"),
         CheckConstraint("children_under_five BETWEEN 0 AND 20", name="under_five_range"),
         CheckConstraint("months_uncovered BETWEEN 0 AND 600", name="uncovered_range"),
     )

@@ -17,6 +17,7 @@ from flask import g, has_request_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import String, and_, case, cast, exists, func, literal, or_, select
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.util import ClauseAdapter
 
 from sponsorship import policy as permissions
 from sponsorship.allocations.models import HOLDING, Allocation
@@ -114,11 +115,15 @@ def family_key(one_per: str, b: Beneficiary) -> str | None:
 
 
 def _family_holding(one_per: str):
+    """Another member of the resident's family card (or household) holds a slot now. Two sets
+    computed once per query, not a lookup per resident; whoever holds a slot is never refused for
+    their family (holding is a reason of its own)."""
     column = family_column(one_per)
     other = aliased(Beneficiary)
-    return and_(column.is_not(None), exists().where(
-        Allocation.beneficiary_id == other.id, Allocation.status.in_(HOLDING),
-        getattr(other, column.key) == column, other.id != B.id))
+    families = (select(getattr(other, column.key)).join(Allocation, Allocation.beneficiary_id == other.id)
+                .where(Allocation.status.in_(HOLDING), getattr(other, column.key).is_not(None)))
+    holders = select(Allocation.beneficiary_id).where(Allocation.status.in_(HOLDING))
+    return and_(column.is_not(None), column.in_(families), B.id.not_in(holders))
 
 
 def conditions(p: EligibilityPolicy, *, with_holding: bool = True) -> list[Condition]:
@@ -354,23 +359,40 @@ def scores(ids: list[int], *, p: EligibilityPolicy | None = None) -> dict[int, i
 NO_KECAMATAN = _l("(tanpa kelurahan di kota)")
 
 
+# The columns the conditions read (besides a family's allocations): residents who agree on all of
+# them have the same verdict under any policy, so a what-if reads one row per combination.
+VERDICT_COLUMNS = (B.region_code, B.moved_away, B.deceased, B.jkn_segment, B.jkn_status, B.welfare_decile)
+# (also in the covering index: kk_number and household_code, which the one-per-family rule reads)
+
+
+def _kecamatan_of() -> dict[str | None, str]:
+    return dict(db.session.execute(select(Region.code, Region.kecamatan_name)).tuples().all())
+
+
 def what_if(draft: EligibilityPolicy, current: EligibilityPolicy | None = None) -> dict:
     """How many residents become eligible or ineligible under `draft` compared with the policy in
     force, per kecamatan and per reason, and which allocated residents would no longer qualify.
 
     Holding a slot is left out of both sides: a policy does not change who holds one. The database
-    evaluates every condition of both policies once per resident and counts the residents of each
-    combination of outcomes per kecamatan (a few hundred groups); the sums are made from those."""
+    counts the residents of each combination of the columns the conditions read (a covering index,
+    a few thousand groups for a city), then evaluates both policies' conditions, the same SQL
+    expressions as everywhere else, once per group; the sums per kecamatan are made from those."""
     current = current or in_force()
     now_c = conditions(current, with_holding=False)
     new_c = conditions(draft, with_holding=False)
-    new_ok = _all_pass(new_c)
-    kecamatan = func.coalesce(Region.kecamatan_name, literal("")).label("kecamatan")
-    flags = [c.failing.label(f"n_{c.key}") for c in now_c] + [c.failing.label(f"d_{c.key}") for c in new_c]
-    inner = (select(kecamatan, *flags).select_from(B).outerjoin(Region, Region.code == B.region_code)
-             .subquery())
-    keys = [inner.c.kecamatan, *(inner.c[f.name] for f in flags)]
-    groups = db.session.execute(select(*keys, func.count().label("n")).group_by(*keys)).mappings().all()
+    family = {p.one_per: _flag(_family_holding(p.one_per)).label(f"fam_{p.one_per}")
+              for p in (current, draft) if p.one_per != "none"}
+    grouping = [*VERDICT_COLUMNS, *family.values()]
+    inner = select(*grouping, func.count().label("n")).group_by(*VERDICT_COLUMNS, *family.values()).subquery()
+    adapter = ClauseAdapter(inner)
+
+    def on_groups(c: Condition, p: EligibilityPolicy):
+        return inner.c[f"fam_{p.one_per}"] if c.key == "family" else adapter.traverse(c.failing)
+
+    flags = ([on_groups(c, current).label(f"n_{c.key}") for c in now_c]
+             + [on_groups(c, draft).label(f"d_{c.key}") for c in new_c])
+    groups = db.session.execute(select(inner.c.region_code, inner.c.n, *flags)).mappings().all()
+    kecamatan_of = _kecamatan_of()
     labels = {**{c.key: c.label for c in now_c}, **{c.key: c.label for c in new_c}}
     per: dict[str, dict[str, int]] = {}
     lose_by = dict.fromkeys((c.key for c in new_c), 0)
@@ -379,7 +401,8 @@ def what_if(draft: EligibilityPolicy, current: EligibilityPolicy | None = None) 
         was = not any(group[f"n_{c.key}"] for c in now_c)
         will = not any(group[f"d_{c.key}"] for c in new_c)
         n = int(group["n"])
-        row = per.setdefault(group["kecamatan"], {"now": 0, "new": 0, "gain": 0, "lose": 0})
+        row = per.setdefault(kecamatan_of.get(group["region_code"], ""),
+                             {"now": 0, "new": 0, "gain": 0, "lose": 0})
         row["now"] += n * was
         row["new"] += n * will
         row["gain"] += n * (will and not was)
@@ -388,6 +411,7 @@ def what_if(draft: EligibilityPolicy, current: EligibilityPolicy | None = None) 
             lose_by[c.key] += n * (was and bool(group[f"d_{c.key}"]))
         for c in now_c:
             gain_by[c.key] += n * (will and bool(group[f"n_{c.key}"]))
+    new_ok = _all_pass(new_c)
     by_kecamatan = [{"kecamatan": k or str(NO_KECAMATAN), **v}
                     for k, v in sorted(per.items(), key=lambda kv: (not kv[0], kv[0]))]
     totals = {k: sum(r[k] for r in by_kecamatan) for k in ("now", "new", "gain", "lose")}

@@ -224,3 +224,34 @@ def test_one_per_family_card_in_the_fill_and_in_the_database(db_session, admin, 
     with pytest.raises(IntegrityError):
         db_session.flush()
     db_session.rollback()
+
+
+def test_what_if_of_one_per_family_card_names_the_siblings_and_the_holders_to_review(db_session, admin,
+                                                                                      staff, company_a):
+    """Two sisters hold slots from before the rule and their brother waits: under one per KK the
+    brother loses (another member holds a slot); the sisters keep theirs and are not refused for
+    each other (holding a slot is a reason of its own)."""
+    from sponsorship.allocations import service as allocations
+    from sponsorship.beneficiaries.models import Beneficiary
+    from sponsorship.eligibility import service
+    from sponsorship.eligibility.models import default_policy
+
+    kk = "1971010101200001"
+    ids = make_residents(rows=[resident_row("1971015708450001", "Kakak", no_kk=kk),
+                               resident_row("1971015708450002", "Adik", no_kk=kk),
+                               resident_row("1971011708450003", "Abang", no_kk=kk),
+                               resident_row("1971011708450004", "Lain", no_kk="1971010101200002")])
+    sister, sister2, brother, other = (db_session.get(Beneficiary, i) for i in ids)
+    pledge = factories.make_pledge(sponsor=company_a, status="agreed", quota=5)
+    allocations.allocate(pledge, sister, actor=staff)
+    allocations.allocate(pledge, sister2, actor=staff)
+    db_session.commit()
+    draft = default_policy()
+    draft.one_per = "kk"
+    impact = service.what_if(draft)
+    assert (impact["totals"], impact["lose_reasons"][0]["key"], impact["lose_reasons"][0]["count"]) == (
+        {"now": 4, "new": 3, "gain": 0, "lose": 1}, "family", 1)
+    assert impact["review_total"] == 0
+    assert service.explain(brother, draft)["reasons"] == [
+        "Anggota Kartu Keluarga yang sama sudah disponsori."]
+    assert service.explain(other, draft)["eligible"] is True
