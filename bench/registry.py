@@ -122,7 +122,8 @@ def run(args, work: Path) -> None:
             cpu.append(time.process_time() - c)
         what_if = statistics.median(runs)
         print(f"what-if of draft {draft} vs {eligibility.in_force()} over {total} residents: "
-              f"median {what_if:.2f} s of 3, CPU {statistics.median(cpu):.2f} s (eligible now {impact['totals']['now']}, with the draft "
+              f"median {what_if:.2f} s of 3, CPU {statistics.median(cpu):.2f} s "
+              f"(eligible now {impact['totals']['now']}, with the draft "
               f"{impact['totals']['new']}, losing {impact['totals']['lose']}, "
               f"allocated to review {impact['review_total']}) "
               f"[{'OK' if what_if < 5 else 'OVER'} target 5 s] (load average {os.getloadavg()[0]:.1f})")
