@@ -103,6 +103,7 @@ BLUEPRINTS = [
     "sponsorship.track.views:bp",
     "sponsorship.beneficiaries.views:bp",
     "sponsorship.allocations.views:bp",
+    "sponsorship.eligibility.views:bp",
     "sponsorship.allocations.views:portal_bp",
     "sponsorship.uhc.views:bp",
     "sponsorship.transparency.views:bp",

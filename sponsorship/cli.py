@@ -61,9 +61,11 @@ def register_cli(app: Flask) -> None:
         click.echo("demo data ready")
 
     from sponsorship.beneficiaries.cli import register as register_registry
+    from sponsorship.eligibility.cli import register as register_eligibility
     from sponsorship.identity.cli import register as register_identity
     from sponsorship.regions.cli import register as register_regions
 
     register_registry(app)
+    register_eligibility(app)
     register_identity(app)
     register_regions(app)

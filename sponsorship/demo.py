@@ -100,6 +100,7 @@ def seed_foundation(context: dict | None = None) -> dict:
 DEMO_STEPS = [
     "sponsorship.demo:seed_foundation",
     "sponsorship.documents.signing:seed_demo",  # test certificates, before any signed document
+    "sponsorship.eligibility.demo:seed",  # before residents are allocated under it
     "sponsorship.beneficiaries.demo:seed",
     "sponsorship.uhc.demo:seed",
     "sponsorship.proposals.demo:seed",

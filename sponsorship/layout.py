@@ -44,6 +44,7 @@ NAV = [
     (_l("Dana bantuan"), "fund_portal.index", "fund.portal"),
     (_l("Tagihan iuran"), "billing.index", "billing.list"),
     (_l("Registri warga"), "beneficiaries.index", "beneficiary.list"),
+    (_l("Kebijakan kelayakan"), "eligibility.index", "eligibility.view"),
     (_l("Dasbor UHC"), "uhc.dashboard", "uhc.view"),
     (_l("Dokumen resmi"), "documents.index", "document.list"),
     (_l("Jejak audit"), "audit.index", "audit.view"),

@@ -117,7 +117,11 @@ RULES: dict[str, Callable[..., bool]] = {
     "discrepancy.resolve": _roles(*OFFICE),
     "allocation.view": _roles(*OFFICE),
     "allocation.manage": _roles(*OFFICE),
-    "allocation.priority": _roles(ADMIN),
+    # The eligibility policy: office roles read it and its what-if; admins draft and activate.
+    "eligibility.view": _roles(*OFFICE),
+    "eligibility.edit": _roles(ADMIN),
+    "eligibility.activate": _roles(ADMIN),
+    "beneficiary.facts": _roles(*OFFICE),
     # A sponsor sees its own pledges' allocated residents, masked.
     "coverage.view": lambda user, obj=None: user.role == SPONSOR and (
         obj is None or owner_sponsor_id(obj) == user.sponsor_id),
@@ -196,7 +200,8 @@ RULES: dict[str, Callable[..., bool]] = {
 # Why a service refuses, where a rule has a more telling answer than the default one.
 REFUSALS: dict[str, Any] = {
     "agreement.templates": _l("Hanya admin yang dapat mengubah templat perjanjian."),
-    "allocation.priority": _l("Hanya administrator yang dapat mengubah pengaturan."),
+    "eligibility.edit": _l("Hanya administrator yang dapat mengubah kebijakan kelayakan."),
+    "eligibility.activate": _l("Hanya administrator yang dapat memberlakukan kebijakan kelayakan."),
     "minutes.edit": _l("Hanya staf yang menyusun berita acara."),
     "proposal.create": _l("Hanya staf yang mencatat usulan bantuan."),
     "invoice.pay": _l("Hanya perusahaan penerima tagihan yang mencatat pembayarannya."),

@@ -49,13 +49,14 @@ def make_user(*, role: str, username: str | None = None, sponsor=None,
 def make_pledge(*, sponsor, programme: str = "premium", status: str = "draft", actor=None,
                 title: str | None = None, quota: int = 10, months: int = 12,
                 start_month: date = date(2026, 1, 1), total_amount: int = 100_000_000,
-                workers_attested: bool = True):
+                workers_attested: bool = True, covers_arrears: bool = False):
     """A pledge moved through the real transitions up to `status`."""
     from sponsorship.extensions import db
     from sponsorship.pledges import service
 
     data = {"programme": programme, "title": title or f"Komitmen {next(_seq)}",
-            "workers_attested": workers_attested, "start_month": start_month}
+            "workers_attested": workers_attested, "start_month": start_month,
+            "covers_arrears": covers_arrears}
     if programme == "premium":
         data.update(quota=quota, months=months)
     else:
@@ -220,12 +221,13 @@ def aid_payout():
 # --- the registry and allocations ---------------------------------------------------------
 
 def resident_row(nik: str, name: str, **kw) -> list[str]:
-    """One CSV row of the registry import: an eligible resident of Bacang unless `kw` says otherwise."""
+    """One CSV row of the registry import: an eligible resident of Bacang (desil 3, PBPU not active)
+    unless `kw` says otherwise."""
     from sponsorship.beneficiaries.demo import HEADER
 
     values = dict.fromkeys(HEADER, "")
     values.update(nik=nik, nama=name, kelurahan="Bacang", segmen_jkn="PBPU", status_jkn="NONAKTIF",
-                  tunggakan_bulan="2")
+                  tunggakan_bulan="2", desil="3")
     values.update(kw)
     return [values[h] for h in HEADER]
 
@@ -304,6 +306,23 @@ def registry_batch() -> int:
     batch, _, _ = preview_import(actor=None, data=data, file_name="p.csv", source="manual")
     db.session.commit()
     return batch.id
+
+
+def make_policy(*, status: str = "draft", actor=None, **rules):
+    """An eligibility policy with the default rules unless `rules` says otherwise (a draft, or
+    activated by an admin when status="active")."""
+    from sponsorship.eligibility import service
+    from sponsorship.eligibility.models import default_policy
+    from sponsorship.extensions import db
+
+    actor = actor or _user_of("admin", "admin-kebijakan")
+    data = {**service.policy_data(default_policy()), "name": "Kebijakan uji",
+            "effective_from": date(2026, 1, 1), **rules}
+    policy = service.create_draft(actor=actor, data=data)
+    if status == "active":
+        service.activate(policy, actor=actor)
+    db.session.commit()
+    return policy
 
 
 def make_allocation(pledge, beneficiary_id, start, end=None, status="active", reason=None):

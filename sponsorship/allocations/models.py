@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sponsorship.beneficiaries.models import Beneficiary
 from sponsorship.core.models import TimestampMixin
+from sponsorship.eligibility.models import EligibilityPolicy
 from sponsorship.extensions import db
 from sponsorship.pledges.models import Pledge
 
@@ -36,6 +37,10 @@ class Allocation(TimestampMixin, db.Model):
               sqlite_where=db.text("status IN ('reserved', 'active')"),
               postgresql_where=db.text("status IN ('reserved', 'active')")),
         Index("ix_allocation_pledge_status", "pledge_id", "status"),
+        # One sponsored person per family card or household at a time, when the policy said so.
+        Index("uq_allocation_holding_family", "family_key", unique=True,
+              sqlite_where=db.text("status IN ('reserved', 'active') AND family_key IS NOT NULL"),
+              postgresql_where=db.text("status IN ('reserved', 'active') AND family_key IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -46,9 +51,14 @@ class Allocation(TimestampMixin, db.Model):
     status: Mapped[str] = mapped_column(String(10), default=RESERVED)
     end_reason: Mapped[str | None] = mapped_column(String(20))
     replaced_by_id: Mapped[int | None] = mapped_column(ForeignKey("allocation.id"))
+    # The eligibility policy in force when the resident was placed (empty: the built-in defaults).
+    policy_id: Mapped[int | None] = mapped_column(ForeignKey("eligibility_policy.id"), index=True)
+    # "kk:<KK>" or "household:<id>" when that policy allowed one person per family at a time.
+    family_key: Mapped[str | None] = mapped_column(String(48))
 
     pledge: Mapped[Pledge] = relationship()
     beneficiary: Mapped[Beneficiary] = relationship()
+    policy: Mapped[EligibilityPolicy | None] = relationship()
 
     def __str__(self) -> str:
         return f"#{self.id} {self.beneficiary.nik_masked if self.beneficiary else ''}"

@@ -24,11 +24,11 @@ from sponsorship.allocations.models import (
 )
 from sponsorship.audit import service as audit
 from sponsorship.audit.models import AuditEvent
-from sponsorship.beneficiaries import service as registry
 from sponsorship.beneficiaries.models import Beneficiary
 from sponsorship.core.errors import DomainError
 from sponsorship.core.models import utcnow
 from sponsorship.core.workflow import Transition, Workflow
+from sponsorship.eligibility import service as eligibility
 from sponsorship.extensions import db
 from sponsorship.pledges.models import ACTIVE as PLEDGE_ACTIVE
 from sponsorship.pledges.models import AGREED, PREMIUM, Pledge
@@ -80,36 +80,49 @@ def free_slots(pledge: Pledge) -> int:
     return max(0, (pledge.quota or 0) - pledge.allocated_count)
 
 
+FAMILY_TAKEN = _l("Anggota keluarga yang sama baru saja disponsori; satu orang per keluarga.")
+
+
 def allocate(pledge: Pledge, beneficiary: Beneficiary, *, actor,
              start_month: date | None = None) -> Allocation:
-    """Put one resident in one slot (reserved while the pledge is agreed, active once it runs)."""
+    """Put one resident in one slot (reserved while the pledge is agreed, active once it runs),
+    under the eligibility policy in force, which the allocation keeps a reference to."""
     _guard(actor, pledge)
     start = _start_month(pledge, start_month)
-    reasons = registry.ineligibility_reasons(beneficiary)
+    rules = eligibility.in_force()
+    reasons = eligibility.explain(beneficiary, rules)["reasons"]
     if reasons:
-        raise DomainError(_l("Warga tidak memenuhi syarat: %(r)s", r=" ".join(str(r) for r in reasons)))
+        raise DomainError(_l("Warga tidak memenuhi syarat: %(r)s", r=" ".join(reasons)))
     if not _take_slots(pledge, 1):
         raise DomainError(_l("Kuota komitmen sudah penuh."))
     alloc = Allocation(pledge_id=pledge.id, beneficiary_id=beneficiary.id, start_month=start,
-                       status=ACTIVE if pledge.status == PLEDGE_ACTIVE else RESERVED)
+                       status=ACTIVE if pledge.status == PLEDGE_ACTIVE else RESERVED, policy_id=rules.id,
+                       family_key=eligibility.family_key(rules.one_per, beneficiary))
     try:
         with db.session.begin_nested():
             db.session.add(alloc)
             db.session.flush()
-    except IntegrityError:
+    except IntegrityError as exc:
+        if "family" in str(exc.orig):
+            raise DomainError(FAMILY_TAKEN) from None
         raise DomainError(_l("Warga ini sudah dialokasikan pada komitmen lain.")) from None
     audit.record_create(alloc, actor=actor)
     return alloc
 
 
-def preview_fill(pledge: Pledge, *, actor) -> list[Beneficiary]:
-    """The residents who would fill the free slots, in priority order (nothing is written)."""
+def preview_fill(pledge: Pledge, *, actor) -> list[tuple[Beneficiary, int]]:
+    """(resident, score) of those who would fill the free slots, highest score first, at most one
+    per family when the policy says so (nothing is written)."""
     _guard(actor, pledge)
-    ids = registry.eligible_by_priority(free_slots(pledge))
-    if not ids:
+    ranked = eligibility.ranked(free_slots(pledge), covers_arrears=pledge.covers_arrears)
+    if not ranked:
         return []
-    rows = {b.id: b for b in db.session.scalars(select(Beneficiary).where(Beneficiary.id.in_(ids)))}
-    return [rows[i] for i in ids if i in rows]
+    ids = [i for i, _ in ranked]
+    rows: dict[int, Beneficiary] = {}
+    for i in range(0, len(ids), 900):
+        rows.update((b.id, b) for b in db.session.scalars(select(Beneficiary).where(
+            Beneficiary.id.in_(ids[i:i + 900]))))
+    return [(rows[i], score) for i, score in ranked if i in rows]
 
 
 def fill_by_priority(pledge: Pledge, *, actor, beneficiary_ids: list[int],
@@ -118,11 +131,22 @@ def fill_by_priority(pledge: Pledge, *, actor, beneficiary_ids: list[int],
     _guard(actor, pledge)
     start = _start_month(pledge, start_month)
     wanted = list(dict.fromkeys(beneficiary_ids))[: free_slots(pledge)]
-    still = set()
+    rules = eligibility.in_force()
+    family = eligibility.family_column(rules.one_per)
+    still: dict[int, str | None] = {}
     for i in range(0, len(wanted), 900):
-        still.update(db.session.scalars(select(Beneficiary.id).where(
-            Beneficiary.id.in_(wanted[i:i + 900]), registry.eligible_clause())))
-    chosen = [i for i in wanted if i in still]
+        columns = (Beneficiary.id, family if family is not None else db.null())
+        still.update(db.session.execute(select(*columns).where(
+            Beneficiary.id.in_(wanted[i:i + 900]), eligibility.eligible_clause(rules))).tuples().all())
+    chosen, families = [], set()
+    for i in wanted:
+        if i not in still:
+            continue
+        key = f"{rules.one_per}:{still[i]}" if still[i] else None
+        if key is not None and key in families:
+            continue  # one per family: the first (highest score) of the preview
+        families.add(key)
+        chosen.append((i, key))
     if not chosen:
         return 0
     if not _take_slots(pledge, len(chosen)):
@@ -134,8 +158,11 @@ def fill_by_priority(pledge: Pledge, *, actor, beneficiary_ids: list[int],
         with db.session.begin_nested():
             rows = db.session.execute(table.insert().returning(table.c.id, table.c.beneficiary_id), [
                 {"pledge_id": pledge.id, "beneficiary_id": b, "start_month": start, "status": status,
-                 "created_at": now, "updated_at": now} for b in chosen]).all()
-    except IntegrityError:
+                 "created_at": now, "updated_at": now, "policy_id": rules.id, "family_key": key}
+                for b, key in chosen]).all()
+    except IntegrityError as exc:
+        if "family" in str(exc.orig):
+            raise DomainError(FAMILY_TAKEN) from None
         raise DomainError(_l("Sebagian warga baru saja dialokasikan di tempat lain; muat ulang pratinjau.")) \
             from None
     name = getattr(actor, "username", None) or "system"
@@ -143,7 +170,8 @@ def fill_by_priority(pledge: Pledge, *, actor, beneficiary_ids: list[int],
         {"occurred_at": now, "actor_id": actor.id, "actor_name": name, "action": "create",
          "object_type": "allocation", "object_id": r.id, "object_label": f"#{r.id}",
          "changes": {"pledge_id": [None, pledge.id], "beneficiary_id": [None, r.beneficiary_id],
-                     "status": [None, status], "start_month": [None, start.isoformat()]},
+                     "status": [None, status], "start_month": [None, start.isoformat()],
+                     "policy_id": [None, rules.id]},
          "note": "fill-by-priority"} for r in rows])
     audit.record(actor=actor, action="allocation:fill", obj=pledge,
                  changes={"allocated": [None, len(rows)]})

@@ -14,6 +14,7 @@ from sponsorship.allocations.models import END_REASONS, HOLDING, Allocation
 from sponsorship.beneficiaries import service as registry
 from sponsorship.beneficiaries.models import Beneficiary
 from sponsorship.beneficiaries.text import initials
+from sponsorship.eligibility import service as eligibility
 from sponsorship.extensions import db
 from sponsorship.pledges.models import PREMIUM, Pledge
 from sponsorship.regions.models import Region
@@ -56,12 +57,11 @@ def _pledge_page(p: Pledge, *, q: str):
     allocations = db.session.scalars(stmt).all()
     candidates = []
     if q:
-        candidates = db.session.scalars(registry.search_stmt(q=q).where(registry.eligible_clause())
+        candidates = db.session.scalars(registry.search_stmt(q=q).where(eligibility.eligible_clause())
                                         .order_by(Beneficiary.name_search).limit(20)).all()
     return render_template("allocations/pledge.html", pledge=p, allocations=allocations, q=q,
                            candidates=candidates, free=service.free_slots(p), END_REASONS=END_REASONS,
-                           status=status, moves=service.ALLOCATION_FLOW,
-                           priority=registry.priority_keys(), PRIORITY_LABELS=registry.PRIORITY_LABELS)
+                           status=status, moves=service.ALLOCATION_FLOW, rules=eligibility.in_force())
 
 
 @bp.route("/pledge/<int:pledge_id>/add", methods=["POST"])
@@ -79,8 +79,7 @@ def add(pledge_id: int):
 def fill_preview(pledge_id: int):
     p = _pledge(pledge_id, "allocation.manage")
     chosen = service.preview_fill(p, actor=current_user)
-    return render_template("allocations/fill.html", pledge=p, chosen=chosen,
-                           order=[registry.PRIORITY_LABELS[k] for k in registry.priority_keys()],
+    return render_template("allocations/fill.html", pledge=p, chosen=chosen, rules=eligibility.in_force(),
                            start_month=request.form.get("start_month") or p.start_month.strftime("%Y-%m"))
 
 
@@ -138,17 +137,6 @@ def export_file(pledge_id: int, fmt: str):
         body, mime = export.to_xlsx(data), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return Response(body, mimetype=mime, headers={
         "Content-Disposition": f"attachment; filename=pendaftaran-bpjs-komitmen-{p.id}.{fmt}"})
-
-
-@bp.route("/priority", methods=["POST"])
-@policy.require("allocation.priority")
-def priority():
-    """The order in which "fill by priority" picks residents (a setting, admins only)."""
-    keys = [request.form.get(f"key{i}", "") for i in range(len(registry.PRIORITY_KEYS))]
-    registry.set_priority(actor=current_user, keys=keys)
-    flash(_l("Urutan prioritas disimpan."), "success")
-    back = request.form.get("pledge_id", type=int)
-    return redirect(url_for(".pledge", pledge_id=back) if back else url_for(".export_columns"))
 
 
 @bp.route("/export-columns")

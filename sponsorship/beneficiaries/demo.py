@@ -24,7 +24,10 @@ STREETS = ["Jl. Merdeka", "Jl. Sudirman", "Jl. Soekarno Hatta", "Jl. Depati Amir
            "Jl. Mentok", "Gg. Melati", "Jl. Kampung Bintang", "Jl. Pasir Padi", "Jl. Koba"]
 SEGMENTS = ["PBPU"] * 5 + ["BELUM"] * 3 + ["PBI_APBN"] * 2 + ["PBI_APBD", "BP", "PPU"]
 HEADER = ["nik", "no_kk", "nama", "jenis_kelamin", "tanggal_lahir", "alamat", "rt", "rw", "kelurahan",
-          "no_hp", "no_jkn", "segmen_jkn", "status_jkn", "tunggakan_bulan", "desil"]
+          "no_hp", "no_jkn", "segmen_jkn", "status_jkn", "tunggakan_bulan", "desil",
+          "disabilitas", "penyakit_kronis", "hamil", "hpl", "pkh", "bpnt", "kepala_keluarga", "kk_perempuan",
+          "balita", "bulan_tanpa_jaminan", "id_rumah_tangga"]
+TODAY = date(2026, 12, 1)  # the demo's "now" for pregnancies (fixed: reproducible files)
 
 
 def shipped_kelurahan(area: str) -> list[tuple[str, str]]:
@@ -74,7 +77,29 @@ def generate_rows(n: int, *, seed: int = 1971,
             f"{rng.randrange(0, 10**13):013d}" if segment != "BELUM" else "", segment, status, str(arrears),
             str(rng.randrange(1, 11)) if rng.random() < 0.85 else "",
         ])
-    return rows
+    # A stream of their own: the columns above stay what they were for a given seed.
+    facts = random.Random(seed * 7919)  # noqa: S311 - reproducible demo data
+    return [row + _vulnerabilities(row, facts) for row in rows]
+
+
+def _vulnerabilities(row: list[str], rng: random.Random) -> list[str]:
+    """The social-affairs columns in roughly the proportions DTSEN and Susenas report: about 3 %
+    with a disability, 1 in 8 adults with a chronic illness, PKH/BPNT mostly in the lowest deciles,
+    a third heads of household (one in six of them women), a fifth with a child under five."""
+    born = date.fromisoformat(row[4])
+    age = (TODAY - born).days // 365
+    female = row[3] == "P"
+    decile = int(row[14]) if row[14] else 11
+    pregnant = female and 18 <= age <= 45 and rng.random() < 0.06
+    due = (TODAY + timedelta(days=rng.randrange(-30, 270))).isoformat() if pregnant else ""
+    poor = decile <= 4
+    head = rng.random() < 0.33 and age >= 20
+    uncovered = rng.randrange(1, 37) if row[12] != "AKTIF" and rng.random() < 0.6 else 0
+    yes = {True: "YA", False: ""}
+    return [yes[rng.random() < 0.03], yes[age >= 20 and rng.random() < 0.12], yes[pregnant], due,
+            yes[poor and rng.random() < 0.35], yes[poor and rng.random() < 0.45], yes[head],
+            yes[rng.random() < 0.15], str(rng.choice((0, 0, 0, 0, 1, 1, 2))) if age < 50 else "0",
+            str(uncovered), f"RT-{row[1][-10:]}"]
 
 
 def to_csv(rows: list[list[str]], header: list[str] = HEADER) -> bytes:
@@ -109,7 +134,7 @@ def seed(context: dict) -> dict:
     pledge = context.get("bank_pledge")
     if pledge is not None and pledge.allocated_count < 120:
         need = 120 - pledge.allocated_count
-        from sponsorship.beneficiaries.service import eligible_by_priority
+        from sponsorship.eligibility.service import ranked
 
-        allocations.fill_by_priority(pledge, actor=staff, beneficiary_ids=eligible_by_priority(need))
+        allocations.fill_by_priority(pledge, actor=staff, beneficiary_ids=[i for i, _ in ranked(need)])
     return {}

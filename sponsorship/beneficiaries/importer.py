@@ -273,6 +273,32 @@ def _yes_no(column: str):
     return parse
 
 
+def _optional_date(label: str):
+    def parse(text: str, _context: RowContext) -> date | None:
+        if not text:
+            return None
+        try:
+            return _parse_date(text)
+        except ValueError:
+            raise RowError(_l("%(c)s \"%(v)s\" bukan tanggal (TTTT-BB-HH atau HH-BB-TTTT).", c=label,
+                              v=text)) from None
+    return parse
+
+
+def _count(label: str, top: int):
+    def parse(text: str, _context: RowContext) -> int:
+        if text and not (text.isdigit() and int(text) <= top):
+            raise RowError(_l("%(c)s harus angka 0-%(n)s.", c=label, n=top))
+        return int(text) if text else 0
+    return parse
+
+
+def _household_code(text: str, _context: RowContext) -> str | None:
+    if len(text) > 32:
+        raise RowError(_l("ID rumah tangga paling panjang 32 karakter."))
+    return text or None
+
+
 @dataclass(frozen=True)
 class Column:
     """One column of an import file: its header (and other spellings of it), the field it fills,
@@ -311,6 +337,23 @@ COLUMN_TABLE: tuple[Column, ...] = (
     Column("meninggal", "deceased", _yes_no("meninggal"), _l("YA jika meninggal dunia"), agency_only=True),
     Column("pindah", "moved_away", _yes_no("pindah"), _l("YA jika pindah domisili ke luar kota"),
            agency_only=True),
+    # Vulnerabilities from the social-affairs list (priority factors); health facts are special
+    # personal data: office roles only, never shown or exported to sponsors.
+    Column("disabilitas", "disability", _yes_no("disabilitas"), _l("YA jika penyandang disabilitas")),
+    Column("penyakit_kronis", "chronic_illness", _yes_no("penyakit_kronis"),
+           _l("YA jika mengidap penyakit kronis")),
+    Column("hamil", "pregnant", _yes_no("hamil"), _l("YA jika sedang hamil")),
+    Column("hpl", "pregnancy_due", _optional_date("HPL"), _l("Hari perkiraan lahir, TTTT-BB-HH"),
+           aliases=("perkiraan_lahir",)),
+    Column("pkh", "pkh_recipient", _yes_no("pkh"), _l("YA jika penerima PKH")),
+    Column("bpnt", "bpnt_recipient", _yes_no("bpnt"), _l("YA jika penerima BPNT")),
+    Column("kepala_keluarga", "household_head", _yes_no("kepala_keluarga"), _l("YA jika kepala keluarga")),
+    Column("kk_perempuan", "female_headed", _yes_no("kk_perempuan"),
+           _l("YA jika kepala keluarganya perempuan"), aliases=("kepala_keluarga_perempuan",)),
+    Column("balita", "children_under_five", _count("balita", 20), _l("Jumlah balita dalam keluarga, 0-20")),
+    Column("bulan_tanpa_jaminan", "months_uncovered", _count("bulan_tanpa_jaminan", 600),
+           _l("Berapa bulan tanpa jaminan kesehatan, 0-600")),
+    Column("id_rumah_tangga", "household_code", _household_code, _l("ID rumah tangga DTSEN")),
 )
 ALL_COLUMNS: dict[str, Column] = {c.name: c for c in COLUMN_TABLE}
 COLUMNS: dict[str, Column] = {c.name: c for c in COLUMN_TABLE if not c.agency_only}

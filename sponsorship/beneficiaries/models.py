@@ -5,7 +5,7 @@ from datetime import date, datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sponsorship.core.models import TimestampMixin, utcnow
@@ -38,6 +38,11 @@ RECONCILED_FIELDS = {
 }
 
 
+# Health facts: special personal data (UU PDP art. 4): office roles only, never to sponsors,
+# masked in the audit trail.
+HEALTH_FIELDS = ("disability", "chronic_illness", "pregnant", "pregnancy_due")
+
+
 def _in(values) -> str:
     return "(" + ", ".join(f"'{v}'" for v in values) + ")"
 
@@ -51,9 +56,14 @@ class Beneficiary(TimestampMixin, db.Model):
         CheckConstraint("welfare_decile IS NULL OR welfare_decile BETWEEN 1 AND 10", name="decile_range"),
         CheckConstraint("arrears_months >= 0", name="arrears_positive"),
         Index("ix_beneficiary_priority", "welfare_decile", "arrears_months", "birth_date"),
+        # Covers every column an eligibility condition reads: a policy's what-if scans this, not the rows.
+        Index("ix_beneficiary_eligibility", "region_code", "moved_away", "deceased", "jkn_segment",
+              "jkn_status", "welfare_decile", "kk_number", "household_code"),
+        CheckConstraint("children_under_five BETWEEN 0 AND 20", name="under_five_range"),
+        CheckConstraint("months_uncovered BETWEEN 0 AND 600", name="uncovered_range"),
     )
-    # The audit log must never hold a NIK, even encrypted.
-    __audit_hidden__ = ("nik_encrypted", "nik_index", "nik_masked")
+    # The audit log must never hold a NIK, even encrypted, nor a health fact (special personal data).
+    __audit_hidden__ = ("nik_encrypted", "nik_index", "nik_masked", *HEALTH_FIELDS)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     nik_encrypted: Mapped[str] = mapped_column(String(120))
@@ -78,6 +88,18 @@ class Beneficiary(TimestampMixin, db.Model):
     welfare_decile: Mapped[int | None]
     deceased: Mapped[bool] = mapped_column(default=False)
     moved_away: Mapped[bool] = mapped_column(default=False)
+    # Vulnerabilities a social-affairs officer ranks by (eligibility priority factors).
+    disability: Mapped[bool] = mapped_column(default=False, server_default=false())
+    chronic_illness: Mapped[bool] = mapped_column(default=False, server_default=false())
+    pregnant: Mapped[bool] = mapped_column(default=False, server_default=false())
+    pregnancy_due: Mapped[date | None]  # expected date of delivery (HPL)
+    pkh_recipient: Mapped[bool] = mapped_column(default=False, server_default=false())
+    bpnt_recipient: Mapped[bool] = mapped_column(default=False, server_default=false())
+    household_head: Mapped[bool] = mapped_column(default=False, server_default=false())
+    female_headed: Mapped[bool] = mapped_column(default=False, server_default=false())
+    children_under_five: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    months_uncovered: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    household_code: Mapped[str | None] = mapped_column(String(32), index=True)  # DTSEN household id
     # {field: [source, ISO date]}: which list last set each field.
     field_sources: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 

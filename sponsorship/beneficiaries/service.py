@@ -1,5 +1,6 @@
-"""Registry rules: importing lists (preview, then one-transaction confirm), eligibility, search,
-and settling discrepancies between sources. Services flush and audit; the caller commits."""
+"""Registry rules: importing lists (preview, then one-transaction confirm), search, and settling
+discrepancies between sources (who is eligible lives in sponsorship/eligibility). Services flush and
+audit; the caller commits."""
 from __future__ import annotations
 
 import json
@@ -9,10 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app
-from flask_babel import LazyString
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, exists, not_, or_, select
+from sqlalchemy import not_, or_, select
 
 from sponsorship import policy
 from sponsorship.audit import service as audit
@@ -32,9 +31,6 @@ from sponsorship.core.models import utcnow
 from sponsorship.core.workflow import Transition, Workflow
 from sponsorship.extensions import db
 from sponsorship.identity import NikError, agrees_with_nik, cipher, clean_nik
-from sponsorship.settings.service import get_setting
-
-PBI = ("PBI_APBN", "PBI_APBD")
 
 # An uploaded list is previewed, then applied once (a confirmation that comes second is refused).
 IMPORT_FLOW = Workflow(
@@ -162,93 +158,6 @@ def _apply(batch: ImportBatch, parsed, plan, *, actor) -> dict[str, Any]:
     return counts
 
 
-# --- eligibility -------------------------------------------------------------------------------
-
-def holding_clause():
-    from sponsorship.allocations.models import HOLDING, Allocation
-
-    return exists().where(Allocation.beneficiary_id == Beneficiary.id, Allocation.status.in_(HOLDING))
-
-
-def eligible_clause():
-    """Premium-sponsorship eligibility as SQL (the same rules as `ineligibility_reasons`)."""
-    B = Beneficiary
-    return and_(
-        B.region_code.is_not(None), not_(B.moved_away), not_(B.deceased),
-        or_(B.jkn_segment.is_(None), B.jkn_segment.not_in(PBI)),
-        not_(holding_clause()),
-        or_(B.jkn_status.is_(None), B.jkn_status != "AKTIF",
-            and_(B.jkn_segment == "PBPU", B.arrears_months > 0)),
-    )
-
-
-def ineligibility_reasons(b: Beneficiary, *, holding: bool | None = None) -> list:
-    """Every reason a resident cannot be sponsored now; empty means eligible."""
-    if holding is None:
-        holding = bool(db.session.scalar(select(holding_clause().where(Beneficiary.id == b.id))))
-    reasons = []
-    if b.region_code is None or b.moved_away:
-        reasons.append(LazyString(lambda: _("Tidak berdomisili di %(area)s.", area=get_setting("area_name"))))
-    if b.deceased:
-        reasons.append(_l("Meninggal dunia."))
-    if b.jkn_segment in PBI:
-        reasons.append(_l("Sudah ditanggung %(s)s.", s=b.segment_label))
-    if holding:
-        reasons.append(_l("Sudah dalam alokasi yang aktif atau dipesan."))
-    if b.jkn_status == "AKTIF" and not (b.jkn_segment == "PBPU" and b.arrears_months > 0):
-        reasons.append(_l("Kepesertaan JKN masih aktif."))
-    return reasons
-
-
-# Priority keys an admin may order (setting "allocation_priority"); default as the issue says.
-PRIORITY_KEYS = {
-    "decile": lambda: Beneficiary.welfare_decile.asc().nulls_last(),
-    "arrears": lambda: Beneficiary.arrears_months.desc(),
-    "oldest": lambda: Beneficiary.birth_date.asc().nulls_last(),
-}
-DEFAULT_PRIORITY = ["decile", "arrears", "oldest"]
-
-
-PRIORITY_LABELS = {
-    "decile": _l("desil kesejahteraan terendah"),
-    "arrears": _l("tunggakan terbanyak"),
-    "oldest": _l("usia tertua"),
-}
-PRIORITY_SETTING = "allocation_priority"
-
-
-def priority_keys() -> list[str]:
-    from sponsorship.settings.service import stored_setting
-
-    stored = stored_setting(PRIORITY_SETTING)
-    keys = [k for k in (stored if isinstance(stored, list) else DEFAULT_PRIORITY) if k in PRIORITY_KEYS]
-    return keys or list(DEFAULT_PRIORITY)
-
-
-def priority_order() -> list:
-    return [PRIORITY_KEYS[k]() for k in priority_keys()] + [Beneficiary.id.asc()]
-
-
-def set_priority(*, actor, keys: list[str]) -> list[str]:
-    """Admins order the priority keys (each at most once); audited like every setting."""
-    from sponsorship.settings.service import set_setting
-
-    policy.authorise("allocation.priority", user=actor)
-    chosen = list(dict.fromkeys(k for k in keys if k in PRIORITY_KEYS))
-    if not chosen:
-        raise DomainError(_l("Pilih minimal satu urutan prioritas."), field="priority")
-    old = priority_keys()
-    if chosen != old:
-        set_setting(PRIORITY_SETTING, chosen, actor=actor, default=DEFAULT_PRIORITY)
-    return chosen
-
-
-def eligible_by_priority(limit: int):
-    """Beneficiary ids of the `limit` eligible residents who come first."""
-    stmt = select(Beneficiary.id).where(eligible_clause()).order_by(*priority_order()).limit(limit)
-    return list(db.session.scalars(stmt))
-
-
 # --- search ------------------------------------------------------------------------------------
 
 def find_by_nik(raw: str) -> Beneficiary | None:
@@ -284,10 +193,10 @@ def search_stmt(*, q: str = "", region: str = "", segment: str = "", status: str
         stmt = stmt.where(B.jkn_segment == segment)
     if status:
         stmt = stmt.where(B.jkn_status == status)
-    if eligible == "1":
-        stmt = stmt.where(eligible_clause())
-    elif eligible == "0":
-        stmt = stmt.where(not_(eligible_clause()))
+    if eligible in ("1", "0"):
+        from sponsorship.eligibility.service import eligible_clause
+
+        stmt = stmt.where(eligible_clause() if eligible == "1" else not_(eligible_clause()))
     return stmt
 
 

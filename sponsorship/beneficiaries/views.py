@@ -26,6 +26,8 @@ from sponsorship.beneficiaries.models import (
 from sponsorship.core.forms import form_refusals
 from sponsorship.core.http import page_number
 from sponsorship.core.pagination import keyset_page
+from sponsorship.eligibility import service as eligibility
+from sponsorship.eligibility.forms import FactsForm
 from sponsorship.extensions import db
 from sponsorship.identity import cipher
 from sponsorship.regions.service import all_regions
@@ -41,8 +43,8 @@ def index():
     page = keyset_page(listing.stmt, listing.keys, listing.boundary, per_page=current_app.config["PAGE_SIZE"])
     ids = [b.id for b in page.items]
     # One query tells which residents on this page are eligible (same rule as the filter).
-    eligible = set(db.session.scalars(
-        select(Beneficiary.id).where(Beneficiary.id.in_(ids), service.eligible_clause()))) if ids else set()
+    eligible = set(db.session.scalars(select(Beneficiary.id).where(
+        Beneficiary.id.in_(ids), eligibility.eligible_clause()))) if ids else set()
     return render_template("beneficiaries/index.html", page=page, filters=args, regions=all_regions(),
                            SEGMENTS=SEGMENTS, JKN_STATUSES=JKN_STATUSES, eligible=eligible)
 
@@ -74,7 +76,8 @@ def detail(beneficiary_id: int):
                                        .order_by(Discrepancy.id.desc())).all()
     nik = cipher().decrypt(b.nik_encrypted, b.nik_key_id)
     return render_template("beneficiaries/detail.html", b=b, nik=nik,
-                           reasons=service.ineligibility_reasons(b), records=records,
+                           verdict=eligibility.explain(b), rules=eligibility.in_force(),
+                           facts_form=FactsForm(obj=b), records=records,
                            allocations=allocations, discrepancies=discrepancies,
                            events=history("beneficiary", b.id), SOURCES=SOURCES, COLUMNS=importer.COLUMNS)
 

@@ -23,6 +23,8 @@ class PledgeForm(FlaskForm):
     workers_attested = BooleanField(_l(
         "Perusahaan menyatakan seluruh pekerjanya telah terdaftar di BPJS Kesehatan "
         "(syarat Donasi JKN)"))
+    covers_arrears = BooleanField(_l("Komitmen juga membayar tunggakan iuran warga"),
+                                  description=_l("Tanpa ini, tunggakan menurunkan prioritas warga."))
     notes = TextAreaField(_l("Catatan"), validators=[Optional(), Length(max=2000)])
 
 

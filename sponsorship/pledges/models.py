@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sponsorship.core.models import Money, SponsorOwnedMixin, TimestampMixin
@@ -68,6 +68,8 @@ class Pledge(SponsorOwnedMixin, TimestampMixin, db.Model):
     # BPJS accepts "Donasi JKN" only from a company whose own workers are all registered.
     workers_attested: Mapped[bool] = mapped_column(default=False)
     workers_attested_at: Mapped[datetime | None]
+    # A premium pledge pays the monthly premium only, unless it says it also pays arrears.
+    covers_arrears: Mapped[bool] = mapped_column(default=False, server_default=false())
     notes: Mapped[str | None] = mapped_column(Text)
     disbursed_amount: Mapped[Money] = mapped_column(default=0, server_default="0")
     allocated_count: Mapped[int] = mapped_column(default=0, server_default="0")

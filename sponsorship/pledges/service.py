@@ -57,6 +57,7 @@ def _apply(pledge: Pledge, data: dict) -> None:
     if not attested:
         pledge.workers_attested_at = None
     pledge.workers_attested = attested
+    pledge.covers_arrears = bool(data.get("covers_arrears")) and programme == PREMIUM
 
     if programme == PREMIUM:
         quota, months, start = data.get("quota"), data.get("months"), data.get("start_month")

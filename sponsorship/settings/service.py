@@ -49,6 +49,8 @@ SETTINGS: tuple[CitySetting, ...] = (
                 _l("Rekening penerimaan pembayaran sponsor (bank, nomor, atas nama)")),
     CitySetting("uhc_coverage_threshold", float, 98.0, _l("Ambang kepesertaan UHC (%)")),
     CitySetting("uhc_activity_threshold", float, 80.0, _l("Ambang keaktifan UHC (%)")),
+    CitySetting("uhc_city_share_threshold", float, 20.0,
+                _l("UHC Prioritas: ambang peserta dibiayai APBD (PBPU Pemda) terhadap penduduk (%)")),
     CitySetting("aid_proposal_prefix", str, "BNM", _l("Awalan kode usulan bantuan")),
     CitySetting("aid_first_contact_days", float, 1.0,
                 _l("Target kontak pertama setelah usulan masuk (hari)")),
@@ -113,12 +115,6 @@ def all_settings() -> dict[str, Any]:
     stored = {s.key: s.value for s in db.session.scalars(db.select(Setting))}
     return {key: typed(key, stored[key]) if key in stored else default
             for key, default in DEFAULTS.items()}
-
-
-def stored_setting(key: str, default: Any = None) -> Any:
-    """A setting another part keeps for itself (not in DEFAULTS), or `default` while unset."""
-    row = db.session.get(Setting, key)
-    return row.value if row is not None else default
 
 
 def set_setting(key: str, value: Any, *, actor, default: Any = None) -> bool:

@@ -37,6 +37,15 @@ SHAPE = [
 ]
 
 
+def prioritas(year: int, month: int, population: int) -> dict:
+    """UHC Prioritas figures of a demo month: the APBD-funded share climbs from 17 % towards the
+    20 % threshold, the city cleared its premium arrears in mid-2026 and applied in September."""
+    step = (year - 2025) * 12 + month - 1  # 0 for January 2025
+    share = 17.0 + 0.12 * step
+    return {"city_funded": round(population * share / 100), "city_premium_arrears": step < 18,
+            "bpjs_approval": "submitted" if step >= 20 else "not_submitted"}
+
+
 def seed(context: dict) -> dict:
     """Record every month not recorded yet (running it twice changes nothing)."""
     staff = context.get("staff")
@@ -47,7 +56,7 @@ def seed(context: dict) -> dict:
             continue
         active = round(registered * activity / 100)
         data = {"month": first, "population": population, "registered": registered, "active": active,
-                "source_note": SOURCE}
+                "source_note": SOURCE, **prioritas(year, month, population)}
         if staff is not None:
             service.record_figure(actor=staff, data=data)
         else:  # no staff account to sign the audit event: record it as the system

@@ -4,10 +4,11 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import IntegerField, StringField
+from wtforms import BooleanField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from sponsorship.core.forms import MonthField
+from sponsorship.uhc.models import APPROVALS
 
 
 class FigureForm(FlaskForm):
@@ -18,6 +19,14 @@ class FigureForm(FlaskForm):
                               render_kw={"inputmode": "numeric"})
     active = IntegerField(_l("Peserta JKN aktif"), validators=[DataRequired(), NumberRange(min=0)],
                           render_kw={"inputmode": "numeric"})
+    city_funded = IntegerField(_l("Peserta dibiayai APBD (PBPU Pemda)"),
+                               validators=[Optional(), NumberRange(min=0)],
+                               render_kw={"inputmode": "numeric"},
+                               description=_l("Untuk UHC Prioritas; kosongkan bila belum dilaporkan."))
+    city_premium_arrears = BooleanField(_l("Pemda masih menunggak iuran ke BPJS Kesehatan"))
+    bpjs_approval = SelectField(_l("Status persetujuan UHC Prioritas dari BPJS"),
+                                choices=list(APPROVALS.items()), default="not_submitted",
+                                validate_choice=False)  # the service refuses an unknown status
     source_note = StringField(_l("Sumber"), validators=[Optional(), Length(max=300)],
                               description=_l("Mis. laporan BPJS Kesehatan Cabang setempat, "
                                              "1 April 2025."))

@@ -15,7 +15,7 @@ from sponsorship.extensions import db
 from sponsorship.pledges.models import ACTIVE, AGREED, CANCELLED, DRAFT, PREMIUM, PROGRAMMES, Pledge
 from sponsorship.settings.service import get_setting
 from sponsorship.sponsors.models import Sponsor
-from sponsorship.uhc.models import CoverageFigure
+from sponsorship.uhc.models import APPROVALS, CoverageFigure
 
 EDITORS = frozenset({ADMIN, STAFF})
 MAX_PEOPLE = 10_000_000  # a sanity bound far above any Indonesian city
@@ -29,7 +29,8 @@ def _guard(actor) -> None:
         raise PermissionDenied(_l("Hanya staf yang dapat mencatat angka kepesertaan."))
 
 
-def _check(month: date | None, population, registered, active) -> list[tuple[str, object]]:
+def _check(month: date | None, population, registered, active,
+           city_funded: int | None = None) -> list[tuple[str, object]]:
     """The rules a month's figures must meet, as (field, message) pairs; empty when valid."""
     errors: list[tuple[str, object]] = []
     if month is None:
@@ -45,6 +46,10 @@ def _check(month: date | None, population, registered, active) -> list[tuple[str
         errors.append(("population", _l("Jumlah penduduk harus lebih dari nol.")))
     if registered is not None and active is not None and active > registered:
         errors.append(("active", _l("Peserta aktif tidak boleh melebihi peserta terdaftar.")))
+    top = registered if registered is not None else MAX_PEOPLE
+    if city_funded is not None and not 0 <= city_funded <= top:
+        errors.append(("city_funded", _l("Peserta dibiayai APBD harus antara 0 dan jumlah peserta "
+                                         "terdaftar.")))
     return errors
 
 
@@ -59,7 +64,11 @@ def _apply(figure: CoverageFigure, data: dict) -> None:
     month = data.get("month")
     month = month.replace(day=1) if month else None
     population, registered, active = data.get("population"), data.get("registered"), data.get("active")
-    errors = _check(month, population, registered, active)
+    city_funded = data.get("city_funded")
+    errors = _check(month, population, registered, active, city_funded)
+    approval = data.get("bpjs_approval") or "not_submitted"
+    if approval not in APPROVALS:
+        errors.append(("bpjs_approval", _l("Status persetujuan tidak dikenal.")))
     if errors:
         name, message = errors[0]
         raise DomainError(message, field=name)
@@ -67,6 +76,8 @@ def _apply(figure: CoverageFigure, data: dict) -> None:
         raise DomainError(_l("Angka untuk bulan ini sudah tercatat; ubah data yang ada."), field="month")
     figure.month, figure.population = month, population
     figure.registered, figure.active = registered, active
+    figure.city_funded, figure.bpjs_approval = city_funded, approval
+    figure.city_premium_arrears = bool(data.get("city_premium_arrears"))
     figure.source_note = (data.get("source_note") or "").strip() or None
 
 
@@ -97,7 +108,15 @@ HEADER_ALIASES = {
     "registered": {"terdaftar", "peserta_terdaftar", "registered"},
     "active": {"aktif", "peserta_aktif", "active"},
     "source_note": {"sumber", "keterangan", "catatan", "source", "source_note"},
+    # UHC Prioritas, optional
+    "city_funded": {"pbpu_pemda", "dibiayai_apbd", "city_funded"},
+    "city_premium_arrears": {"tunggakan_pemda", "city_premium_arrears"},
+    "bpjs_approval": {"persetujuan_bpjs", "status_bpjs", "bpjs_approval"},
 }
+APPROVALS_WRITTEN = {"": "not_submitted", "belum": "not_submitted", "belum diajukan": "not_submitted",
+                     "diajukan": "submitted", "disetujui": "approved", "ditolak": "rejected",
+                     **{k: k for k in APPROVALS}}
+YES = {"ya", "y", "1", "true", "ada"}
 REQUIRED = ("month", "population", "registered", "active")
 
 
@@ -180,8 +199,20 @@ def parse_csv(text: str) -> tuple[list[dict], list[tuple[int, str]]]:
             counts[name] = _parse_count(raw)
             if counts[name] is None:
                 reasons.append(str(_l("%(f)s \"%(v)s\" bukan bilangan bulat", f=label, v=raw.strip())))
+        extra: dict = {}
+        funded = cell("city_funded").strip()
+        if funded:
+            extra["city_funded"] = _parse_count(funded)
+            if extra["city_funded"] is None:
+                reasons.append(str(_l("pbpu_pemda \"%(v)s\" bukan bilangan bulat", v=funded)))
+        extra["city_premium_arrears"] = cell("city_premium_arrears").strip().lower() in YES
+        approval = APPROVALS_WRITTEN.get(cell("bpjs_approval").strip().lower())
+        if approval is None:
+            reasons.append(str(_l("persetujuan_bpjs \"%(v)s\" tidak dikenal (belum, diajukan, disetujui, "
+                                  "ditolak)", v=cell("bpjs_approval").strip())))
+        extra["bpjs_approval"] = approval
         if not reasons:
-            reasons += [str(msg) for _, msg in _check(month, **counts)]
+            reasons += [str(msg) for _, msg in _check(month, **counts, city_funded=extra.get("city_funded"))]
         if month is not None:
             if month in seen:
                 reasons.append(str(_l("bulan %(m)s sudah ada di baris %(l)s", m=f"{month:%Y-%m}",
@@ -191,7 +222,7 @@ def parse_csv(text: str) -> tuple[list[dict], list[tuple[int, str]]]:
         if reasons:
             problems.append((line_no, "; ".join(reasons)))
             continue
-        rows.append({"month": month, **counts, "source_note": cell("source_note")[:300]})
+        rows.append({"month": month, **counts, **extra, "source_note": cell("source_note")[:300]})
     if seen:
         taken = set(db.session.scalars(db.select(CoverageFigure.month)
                                        .where(CoverageFigure.month.in_(list(seen)))))
@@ -219,7 +250,8 @@ def import_figures(*, actor, text: str) -> list[CoverageFigure]:
 def thresholds() -> dict[str, float]:
     """Coverage and activity thresholds from the settings."""
     return {"coverage": get_setting("uhc_coverage_threshold"),
-            "activity": get_setting("uhc_activity_threshold")}
+            "activity": get_setting("uhc_activity_threshold"),
+            "city_share": get_setting("uhc_city_share_threshold")}
 
 
 def trend(limit: int | None = None) -> list[CoverageFigure]:
@@ -315,6 +347,37 @@ def chart_data(figures: list[CoverageFigure], limits: dict, by_company: list[dic
     }
 
 
+def prioritas(figure: CoverageFigure | None, limits: dict) -> dict | None:
+    """UHC Prioritas for the latest month: the city-funded share against its threshold, unpaid
+    city premiums, BPJS's answer, and what still stands between the city and the status."""
+    if figure is None:
+        return None
+    share_bp = round(limits["city_share"] * 100)
+    needed = math.ceil(figure.population * share_bp / 10_000)
+    coverage_needed = math.ceil(figure.population * round(limits["coverage"] * 100) / 10_000)
+    active_needed = math.ceil(figure.registered * round(limits["activity"] * 100) / 10_000)
+    obstacles = []
+    if figure.registered < coverage_needed:
+        obstacles.append(_l("Kepesertaan di bawah ambang: kurang %(n)s peserta terdaftar.",
+                            n=f"{coverage_needed - figure.registered:,}".replace(",", ".")))
+    if figure.active < active_needed:
+        obstacles.append(_l("Keaktifan di bawah ambang: kurang %(n)s peserta aktif.",
+                            n=f"{active_needed - figure.active:,}".replace(",", ".")))
+    if figure.city_funded is None:
+        obstacles.append(_l("Jumlah peserta dibiayai APBD (PBPU Pemda) bulan ini belum dicatat."))
+    elif figure.city_funded < needed:
+        obstacles.append(_l("Peserta dibiayai APBD di bawah ambang: kurang %(n)s peserta PBPU Pemda.",
+                            n=f"{needed - figure.city_funded:,}".replace(",", ".")))
+    if figure.city_premium_arrears:
+        obstacles.append(_l("Pemda masih menunggak iuran ke BPJS Kesehatan."))
+    if figure.bpjs_approval != "approved":
+        obstacles.append(_l("Persetujuan BPJS: %(s)s.", s=APPROVALS[figure.bpjs_approval]))
+    return {"month": figure.month, "share": figure.city_share, "threshold": limits["city_share"],
+            "city_funded": figure.city_funded, "needed": needed, "arrears": figure.city_premium_arrears,
+            "approval": figure.bpjs_approval, "approval_label": APPROVALS[figure.bpjs_approval],
+            "obstacles": obstacles}
+
+
 def dashboard() -> dict:
     """Everything the dashboard shows, in five queries whatever the size of the registry."""
     limits = thresholds()
@@ -326,6 +389,7 @@ def dashboard() -> dict:
         "figures": figures,
         "latest": latest,
         "gap": activity_gap(latest, limits["activity"]),
+        "prioritas": prioritas(latest, limits),
         "slots": pledged_slots(),
         "by_company": by_company,
         "by_programme": pledges_by_programme(by_company),

@@ -44,7 +44,7 @@ def test_a_resident_is_never_in_two_slots(db_session, staff, company_a, pledge):
     from sponsorship.allocations import service
 
     other = factories.make_pledge(sponsor=company_a, status="active", quota=3)
-    (b,) = _residents(make_residents(1))
+    (b,) = _residents(make_residents(rows=[resident_row("1971011708450001", "Satu")]))
     service.allocate(pledge, b, actor=staff)
     db_session.commit()
     with pytest.raises(DomainError, match="alokasi"):
@@ -127,26 +127,33 @@ def test_end_frees_the_slot_and_replace_gives_it_to_another(db_session, staff, p
     assert pledge.allocated_count == 3
 
 
-def test_fill_by_priority_orders_by_decile_arrears_then_age(db_session, staff, company_a):
+def test_fill_by_priority_takes_the_highest_scores_and_arrears_lower_them(db_session, staff, company_a):
+    """Default weights: desil 5 x (11 - desil), elderly +15, arrears -1 a month unless the pledge
+    pays them; residents without a desil or on PBI are not eligible at all."""
     from sponsorship.allocations import service
 
     p = factories.make_pledge(sponsor=company_a, status="active", quota=3)
     make_residents(rows=[
         resident_row("1971011708450001", "Desil kosong", desil="", tunggakan_bulan="20"),
-        resident_row("1971011708450002", "Desil 2", desil="2", tunggakan_bulan="1"),
+        resident_row("1971011708450002", "Desil 2", desil="2", tunggakan_bulan="1"),  # 45 - 1
         resident_row("1971011708800003", "Desil 1 muda", desil="1", tunggakan_bulan="4",
-                     tanggal_lahir="1980-08-17"),
+                     tanggal_lahir="1980-08-17"),  # 50 - 4
         resident_row("1971011708500004", "Desil 1 tua", desil="1", tunggakan_bulan="4",
-                     tanggal_lahir="1950-08-17"),
-        resident_row("1971011708450005", "Desil 1 tunggakan", desil="1", tunggakan_bulan="9"),
+                     tanggal_lahir="1950-08-17"),  # 50 + 15 - 4
+        resident_row("1971011708450005", "Desil 1 tunggakan", desil="1", tunggakan_bulan="9"),  # 50 - 9
         resident_row("1971011708450006", "PBI", desil="1", segmen_jkn="PBI_APBD", status_jkn="AKTIF"),
     ])
     preview = service.preview_fill(p, actor=staff)
-    assert [b.name for b in preview] == ["Desil 1 tunggakan", "Desil 1 tua", "Desil 1 muda"]
-    assert service.fill_by_priority(p, actor=staff, beneficiary_ids=[b.id for b in preview]) == 3
+    assert [(b.name, score) for b, score in preview] == [("Desil 1 tua", 61), ("Desil 1 muda", 46),
+                                                         ("Desil 2", 44)]
+    paying = factories.make_pledge(sponsor=company_a, status="active", quota=3, covers_arrears=True)
+    assert [(b.name, score) for b, score in service.preview_fill(paying, actor=staff)] == [
+        ("Desil 1 tua", 65), ("Desil 1 muda", 50), ("Desil 1 tunggakan", 50)]
+    assert service.fill_by_priority(p, actor=staff, beneficiary_ids=[b.id for b, _ in preview]) == 3
     db_session.commit()
     assert p.allocated_count == 3
-    assert service.preview_fill(p, actor=staff) == []
+    assert [b.name for b, _ in service.preview_fill(p, actor=staff)] == []
+    assert [b.name for b, _ in service.preview_fill(paying, actor=staff)] == ["Desil 1 tunggakan"]
 
 
 def test_allocation_pages_fill_and_export(staff, login, company_a):
@@ -212,24 +219,25 @@ def test_sponsor_sees_masked_coverage_of_own_pledge_only(staff, sponsor_a, spons
     get_page(login(staff), f"/portal/coverage/{mine.id}", 403)
 
 
-def test_admin_sets_the_priority_order_and_the_fill_follows_it(db_session, admin, staff, login, company_a):
+def test_the_policy_in_force_decides_the_order_and_staff_cannot_change_it(db_session, admin, staff, login,
+                                                                           company_a):
     from sponsorship.allocations import service
-    from sponsorship.audit.models import AuditEvent
 
     p = factories.make_pledge(sponsor=company_a, status="agreed", quota=1)
     make_residents(rows=[
         resident_row("1971011708800001", "Miskin muda", desil="1", tanggal_lahir="1980-08-17"),
-        resident_row("1971011708400002", "Tua desil 5", desil="5", tanggal_lahir="1940-08-17"),
+        resident_row("1971011708400002", "Tua desil 4", desil="4", tanggal_lahir="1940-08-17"),
     ])
-    assert [b.name for b in service.preview_fill(p, actor=staff)] == ["Miskin muda"]
-    assert login(staff).post("/allocations/priority", data={"key0": "oldest"}).status_code == 403
-    post_page(login(admin), "/allocations/priority", {"key0": "oldest", "key1": "decile", "pledge_id": p.id})
-    assert [b.name for b in service.preview_fill(p, actor=staff)] == ["Tua desil 5"]
-    event = db_session.scalars(db_session.query(AuditEvent).filter(AuditEvent.object_type == "setting")
-                               .statement).one()
-    assert event.changes == {"allocation_priority": [["decile", "arrears", "oldest"], ["oldest", "decile"]]}
+    assert [b.name for b, _ in service.preview_fill(p, actor=staff)] == ["Miskin muda"]
+    assert login(staff).post("/eligibility/new", data={"name": "Lansia dulu"}).status_code == 403
+    from sponsorship.eligibility.models import DEFAULT_WEIGHTS
+
+    factories.make_policy(status="active", actor=admin, name="Lansia dulu",
+                          weights={**DEFAULT_WEIGHTS, "elderly": 60})
+    # 5 x (11 - 4) + 60 - 2 months of arrears, against 5 x 10 - 2
+    assert [(b.name, s) for b, s in service.preview_fill(p, actor=staff)] == [("Tua desil 4", 93)]
     page = get_page(login(staff), f"/allocations/pledge/{p.id}")
-    assert page.select_one("#prio-0") is None  # staff see no settings form
+    assert "Lansia dulu v1" in page.select_one("[data-testid=policy-in-force]").text
 
 
 def test_add_one_resident_found_by_nik_without_nik_in_any_url(staff, login, company_a):

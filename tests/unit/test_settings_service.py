@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from sponsorship.audit.models import AuditEvent
-from sponsorship.settings.service import get_setting, set_setting, stored_setting
+from sponsorship.settings.models import Setting
+from sponsorship.settings.service import get_setting, set_setting
 
 
 def _events(db_session) -> list:
@@ -11,11 +12,11 @@ def _events(db_session) -> list:
 
 
 def test_set_setting_stores_and_audits_a_change_once(db_session, admin):
-    assert stored_setting("some_part_key", default=[1]) == [1]
+    assert db_session.get(Setting, "some_part_key") is None
     assert set_setting("some_part_key", [2], actor=admin, default=[1]) is True
     assert set_setting("some_part_key", [2], actor=admin, default=[1]) is False
     db_session.flush()
-    assert stored_setting("some_part_key") == [2]
+    assert db_session.get(Setting, "some_part_key").value == [2]
     assert [e.changes for e in _events(db_session)] == [{"some_part_key": [[1], [2]]}]
 
 

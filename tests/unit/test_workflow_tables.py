@@ -14,6 +14,7 @@ from sponsorship.allocations.service import ALLOCATION_FLOW
 from sponsorship.beneficiaries.service import IMPORT_FLOW
 from sponsorship.billing.service import INVOICE_FLOW, PAYMENT_FLOW
 from sponsorship.core.errors import IllegalTransition, PermissionDenied
+from sponsorship.eligibility.service import POLICY_FLOW
 from sponsorship.minutes.service import MINUTES_FLOW
 from sponsorship.pledges.service import PLEDGE_FLOW
 from sponsorship.proposals.service import PROPOSAL_FLOW
@@ -71,6 +72,10 @@ TABLES = {
     "import": (IMPORT_FLOW, [
         ("apply", {"previewed"}, "applied", "beneficiary.import", False),
     ]),
+    "eligibility_policy": (POLICY_FLOW, [
+        ("activate", {"draft"}, "active", "eligibility.activate", False),
+        ("retire", {"active"}, "retired", "eligibility.activate", False),
+    ]),
 }
 
 # policy action of a move -> the roles it allows (on an object no object-level rule refuses)
@@ -88,6 +93,7 @@ MOVE_ROLES = {
     "payment.confirm": OFFICE, "payment.reject": OFFICE,
     "invoice.settle": OFFICE, "invoice.cancel": OFFICE,
     "beneficiary.import": OFFICE,
+    "eligibility.activate": {"admin"},
 }
 
 
