@@ -94,6 +94,7 @@ def seed_foundation(context: dict | None = None) -> dict:
 # Each part of the domain adds its step: a function taking and returning the shared context.
 DEMO_STEPS = [
     "sponsorship.demo:seed_foundation",
+    "sponsorship.documents.demo:seed_officials",  # before anything issues a document
     "sponsorship.beneficiaries.demo:seed",
     "sponsorship.uhc.demo:seed",
     "sponsorship.proposals.demo:seed",

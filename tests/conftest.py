@@ -105,6 +105,7 @@ def _clean_database(app):
     with app.app_context():
         seed_tariffs()
         db.session.commit()
+        factories.complete_city()
     limiter.reset()
     FragmentCache.clear_all()  # ids start again at 1: a cached rendering's key could recur
     yield

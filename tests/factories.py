@@ -24,10 +24,41 @@ def make_sponsor(*, name: str | None = None, npwp: str | None = None, **extra):
 
     n = next(_seq)
     data = {"name": name or f"PT Contoh {n}", "npwp": npwp or valid_npwp(n), "legal_form": "PT",
-            **extra}
+            "address": f"Jl. Contoh No. {n}", **extra}
     sponsor = create_sponsor(actor=None, data=data)
     db.session.commit()
     return sponsor
+
+
+# What official documents print: a test city has every official, account and signatory filled in
+# (documents/readiness.py refuses to issue otherwise); `empty_city()` takes them away again.
+OFFICIALS = {
+    "mayor_name": "Budi Walikota", "secretary_name": "Sri Sekda", "secretary_nip": "19700101 199003 1 001",
+    "city_npwp": "001234564304000", "payee_bank": "Bank Uji Daerah", "payee_account_number": "0012345678",
+    "payee_account_name": "Rekening Kas Umum Daerah Kota Uji", "treasurer_name": "Tuti Bendahara",
+    "treasurer_nip": "19850317 201001 2 004",
+}
+
+
+def complete_city() -> None:
+    from sponsorship.extensions import db
+    from sponsorship.settings.models import Setting
+
+    for key, value in OFFICIALS.items():
+        db.session.merge(Setting(key=key, value=value))
+    db.session.commit()
+
+
+def empty_city() -> None:
+    """Every string setting empty: what a city that has filled in nothing looks like."""
+    from sponsorship.extensions import db
+    from sponsorship.settings.models import Setting
+    from sponsorship.settings.service import SETTINGS
+
+    for s in SETTINGS:
+        if s.type is str:
+            db.session.merge(Setting(key=s.key, value=""))
+    db.session.commit()
 
 
 def make_user(*, role: str, username: str | None = None, sponsor=None,

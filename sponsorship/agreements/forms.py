@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 CLAUSES_HELP = _l("Setiap pasal diawali baris \"## Judul pasal\". Penanda yang diisi otomatis: "
@@ -34,7 +34,9 @@ class SignForm(FlaskForm):
 
 
 class FinaliseForm(FlaskForm):
-    pass
+    confirm = BooleanField(_l("Saya telah memeriksa pratinjau PDF (DRAF) dan menyetujui teksnya. "
+                              "Setelah difinalkan, perjanjian tidak dapat diubah lagi."),
+                           validators=[DataRequired(_l("Centang konfirmasi untuk memfinalkan."))])
 
 
 class ClausesForm(FlaskForm):

@@ -11,10 +11,17 @@ from sponsorship.agreements.clauses import DEFAULT_CLAUSES, fill
 from sponsorship.agreements.models import DRAFT, FINAL, SIGNED, STATUSES, Agreement, AgreementTemplate
 from sponsorship.audit import service as audit
 from sponsorship.core.errors import DomainError
-from sponsorship.core.formatting import month_label, tanggal_resmi, tanggal_terbilang, terbilang
+from sponsorship.core.formatting import (
+    month_label,
+    rupiah_resmi,
+    tanggal_resmi,
+    tanggal_terbilang,
+    terbilang,
+)
 from sponsorship.core.models import utcnow
 from sponsorship.core.uploads import StoredFile
 from sponsorship.core.workflow import Transition, Workflow
+from sponsorship.documents import readiness
 from sponsorship.documents import service as documents
 from sponsorship.documents.models import ADDENDUM, AGREEMENT, Document
 from sponsorship.documents.render import render_pdf
@@ -37,11 +44,6 @@ AGREEMENT_FLOW = Workflow(
 
 FIELDS = ("company_number", "signing_date", "signing_place", "city_signatory_name",
           "city_signatory_title", "company_signatory_name", "company_signatory_title")
-
-
-def rupiah_resmi(amount: int) -> str:
-    """`Rp210.000.000,00`, the way letters write amounts in figures."""
-    return f"Rp{amount:,}".replace(",", ".") + ",00"
 
 
 def template_clauses(programme: str) -> list[dict]:
@@ -166,6 +168,7 @@ def transition_agreement(agreement: Agreement, name: str, *, actor, signed_on: d
     t = AGREEMENT_FLOW.check(name, agreement, actor)
     changes: dict[str, list] = {}
     if t.target == FINAL:
+        readiness.require_ready(AGREEMENT, agreement=agreement)
         number = documents.allocate_number(AGREEMENT, agreement.signing_date.year)
         document = documents.issue_document(
             kind=AGREEMENT, template=TEMPLATE, context=agreement_context(agreement, number=number),
@@ -203,6 +206,7 @@ def issue_addendum(agreement: Agreement, *, actor, clauses: list[dict]) -> Docum
         raise DomainError(_l("Addendum hanya untuk perjanjian yang sudah final."))
     if not clauses:
         raise DomainError(_l("Addendum harus memuat paling sedikit satu pasal."), field="clauses")
+    readiness.require_ready(ADDENDUM, agreement=agreement)
     seq = len(addenda(agreement)) + 1
     context = agreement_context(agreement)
     values = placeholders(agreement.pledge)

@@ -43,6 +43,7 @@ from sponsorship.core.formatting import rupiah, terbilang
 from sponsorship.core.models import utcnow
 from sponsorship.core.months import add_months
 from sponsorship.core.workflow import Transition, Workflow
+from sponsorship.documents import readiness
 from sponsorship.extensions import db
 from sponsorship.pledges.models import ACTIVE, PREMIUM, Pledge
 from sponsorship.settings.service import tariff_for
@@ -168,6 +169,8 @@ def bill_pledge_month(pledge: Pledge, month: date, *, actor,
     month = month.replace(day=1)
     if pledge.programme != PREMIUM or pledge.status != ACTIVE or not in_period(pledge, month):
         return "not_billable", None
+    if with_document:
+        readiness.require_ready(INVOICE_KIND, sponsor=pledge.sponsor)
     live = (Invoice.pledge_id == pledge.id, Invoice.month == month, Invoice.status != CANCELLED)
     existing = db.session.scalar(db.select(Invoice).where(*live))
     if existing is not None:
@@ -287,6 +290,8 @@ def record_payment(invoice: Invoice, *, actor, amount: int | None, reference: st
 def decide_payment(payment: Payment, name: str, *, actor, note: str | None = None) -> Payment:
     """The only way a payment's status changes: staff confirm it, or reject it with a note."""
     t = PAYMENT_FLOW.check(name, payment, actor)
+    if t.target == CONFIRMED:  # confirming issues the receipt
+        readiness.require_ready(RECEIPT_KIND, sponsor=payment.invoice.pledge.sponsor)
     note = (note or "").strip() or None
     if t.needs_note and not note:
         raise DomainError(_l("Alasan penolakan wajib diisi."), field="note")

@@ -11,6 +11,8 @@ from sponsorship.extensions import db
 
 AGREEMENT, ADDENDUM, MINUTES, APPROVAL_LETTER, VERIFICATION_SHEET, IMPACT_REPORT = (
     "agreement", "addendum", "berita_acara", "approval_letter", "verification_sheet", "impact_report")
+INVOICE, RECEIPT, CERTIFICATE = "invoice", "receipt", "certificate"
+# Every kind; what each needs before it is issued is declared in documents/readiness.py.
 KINDS = {
     AGREEMENT: "Perjanjian Kerja Sama",
     ADDENDUM: "Addendum Perjanjian Kerja Sama",
@@ -18,8 +20,9 @@ KINDS = {
     APPROVAL_LETTER: "Surat Persetujuan Wali Kota",
     VERIFICATION_SHEET: "Lembar Verifikasi Lapangan",
     IMPACT_REPORT: "Laporan Dampak Program TJSL",
-    "invoice": "Tagihan Iuran JKN",  # billing
-    "receipt": "Tanda Terima Pembayaran",
+    INVOICE: "Tagihan Iuran JKN",  # billing
+    RECEIPT: "Tanda Terima Pembayaran",
+    CERTIFICATE: "Piagam Penghargaan",
 }
 
 

@@ -11,8 +11,8 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 from sponsorship.core.errors import DomainError
-from sponsorship.core.formatting import tanggal_resmi, tanggal_terbilang, terbilang
-from sponsorship.documents import service
+from sponsorship.core.formatting import rupiah_resmi, tanggal_resmi, tanggal_terbilang, terbilang
+from sponsorship.documents import readiness, service
 from sponsorship.documents.models import APPROVAL_LETTER, MINUTES, VERIFICATION_SHEET, Document
 from sponsorship.identity import mask
 from sponsorship.settings.service import get_setting
@@ -20,10 +20,6 @@ from sponsorship.settings.service import get_setting
 MINUTES_OBJECT = "aid_minutes"
 PROPOSAL_OBJECT = "aid_proposal"
 DECISION_WORDS = {"grant": "Dibantu", "deny": "Tidak dibantu"}
-
-
-def rupiah_resmi(amount: int | None) -> str:
-    return "–" if amount is None else f"Rp{amount:,}".replace(",", ".") + ",00"
 
 
 def minutes_pdf_context(ctx: dict[str, Any]) -> dict[str, Any]:
@@ -65,6 +61,7 @@ def _issue_for(kind: str, template: str, context: dict, *, title: str, object_ty
 def issue_minutes_document(minutes, *, actor) -> Document:
     if not minutes.number:
         raise DomainError(_l("Berita acara belum final dan belum bernomor."))
+    readiness.require_ready(MINUTES, minutes=minutes)
     return _issue_for(MINUTES, "documents/berita_acara.html", _minutes_context(minutes),
                       title=f"Berita acara {minutes.number}", object_type=MINUTES_OBJECT,
                       object_id=minutes.id, actor=actor, number=minutes.number)
@@ -73,6 +70,7 @@ def issue_minutes_document(minutes, *, actor) -> Document:
 def issue_approval_letter(minutes, *, actor) -> Document:
     if minutes.approval is None or minutes.approval.decision != "approved":
         raise DomainError(_l("Surat persetujuan hanya untuk berita acara yang telah disetujui."))
+    readiness.require_ready(APPROVAL_LETTER)
     context = _minutes_context(minutes)
     context.update(title="Surat Persetujuan", letter_date=tanggal_resmi(minutes.approval.decided_at.date()))
     return _issue_for(APPROVAL_LETTER, "documents/approval_letter.html", context,
@@ -112,6 +110,7 @@ def verification_context(proposal) -> dict[str, Any]:
 def issue_verification_sheet(proposal, *, actor) -> Document:
     if proposal.verification is None:
         raise DomainError(_l("Usulan ini belum diverifikasi di lapangan."))
+    readiness.require_ready(VERIFICATION_SHEET)
     return _issue_for(VERIFICATION_SHEET, "documents/verification_sheet.html", verification_context(proposal),
                       title=f"Verifikasi lapangan {proposal.code}", object_type=PROPOSAL_OBJECT,
                       object_id=proposal.id, actor=actor)

@@ -15,10 +15,9 @@ from sqlalchemy import func
 
 from sponsorship import policy
 from sponsorship.core.errors import DomainError
-from sponsorship.core.formatting import month_label, tanggal_resmi, terbilang
-from sponsorship.documents import service
+from sponsorship.core.formatting import month_label, rupiah_resmi, tanggal_resmi, terbilang
+from sponsorship.documents import readiness, service
 from sponsorship.documents.models import IMPACT_REPORT, Document
-from sponsorship.documents.official import rupiah_resmi
 from sponsorship.extensions import db
 from sponsorship.pledges.models import CANCELLED, DRAFT, Pledge
 
@@ -120,6 +119,7 @@ def issue_impact_report(sponsor, *, actor, start: date, end: date) -> Document:
     start, end = start.replace(day=1), end.replace(day=1)
     if end < start:
         raise DomainError(_l("Bulan akhir tidak boleh sebelum bulan awal."), field="end")
+    readiness.require_ready(IMPACT_REPORT, sponsor=sponsor)
     return service.issue_document(
         kind=IMPACT_REPORT, template="documents/impact_report.html",
         context=impact_context(sponsor, start, end),

@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 from sponsorship import policy
 from sponsorship.documents import official, service
 from sponsorship.documents.forms import VerifyUploadForm
+from sponsorship.documents.readiness import NotReady
 from sponsorship.documents.models import APPROVAL_LETTER, MINUTES, VERIFICATION_SHEET, Document
 from sponsorship.extensions import db, limiter
 
@@ -17,6 +18,13 @@ bp = Blueprint("documents", __name__, url_prefix="/documents")
 verify_bp = Blueprint("verify", __name__, url_prefix="/verify")
 
 MAX_VERIFY_BYTES = 20 * 1024 * 1024
+
+
+@bp.app_errorhandler(NotReady)
+def not_ready(e: NotReady):
+    """Issuing refused: what is missing, each with a link to where it is filled in."""
+    db.session.rollback()
+    return render_template("verify/not_ready.html", error=e), 409
 
 
 def send_document(document: Document):

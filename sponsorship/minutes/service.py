@@ -14,6 +14,9 @@ from sponsorship.audit import service as audit
 from sponsorship.core.errors import DomainError
 from sponsorship.core.models import utcnow
 from sponsorship.core.workflow import Transition, Workflow
+from sponsorship.documents import readiness
+from sponsorship.documents.models import APPROVAL_LETTER
+from sponsorship.documents.models import MINUTES as MINUTES_DOCUMENT
 from sponsorship.extensions import db
 from sponsorship.minutes.models import (
     APPROVED,
@@ -152,6 +155,7 @@ def finalise_minutes(minutes: Minutes, *, actor) -> Minutes:
         raise DomainError(_l("Berita acara belum berisi usulan."))
     if not minutes.attendees:
         raise DomainError(_l("Isi paling sedikit satu peserta rapat."))
+    readiness.require_ready(MINUTES_DOCUMENT, minutes=minutes)  # numbered now, issued with it
     year = minutes.meeting_date.year
     seq = proposals.next_number("minutes", year)
     number = _number(minutes, year, seq)
@@ -165,6 +169,7 @@ def approve_minutes(minutes: Minutes, *, actor, note: str | None = None,
                     exclusions: dict[int, str] | None = None) -> Approval:
     """Approve; `exclusions` maps item ids to a reason: those proposals go back to staff."""
     MINUTES_FLOW.check("approve", minutes, actor)
+    readiness.require_ready(APPROVAL_LETTER)  # the approval is issued as the mayor's letter
     exclusions = {int(k): (v or "").strip() for k, v in (exclusions or {}).items()}
     items = {i.id: i for i in minutes.items}
     for item_id, reason in exclusions.items():

@@ -33,9 +33,9 @@ SETTINGS: tuple[CitySetting, ...] = (
     CitySetting("unit_name", str, "Sekretariat Daerah", _l("Nama unit kerja")),
     CitySetting("unit_address", str, "Jl. Merdeka No. 4, Pangkalpinang, Kepulauan Bangka Belitung 33128",
                 _l("Alamat unit kerja")),
-    CitySetting("mayor_name", str, "[Nama Wali Kota]", _l("Nama Wali Kota")),
+    CitySetting("mayor_name", str, "", _l("Nama Wali Kota")),
     CitySetting("mayor_title", str, "Wali Kota Pangkalpinang", _l("Jabatan Wali Kota")),
-    CitySetting("secretary_name", str, "[Nama Sekretaris Daerah]", _l("Nama Sekretaris Daerah")),
+    CitySetting("secretary_name", str, "", _l("Nama Sekretaris Daerah")),
     CitySetting("secretary_title", str, "Sekretaris Daerah Kota Pangkalpinang",
                 _l("Jabatan Sekretaris Daerah")),
     CitySetting("uhc_coverage_threshold", float, 98.0, _l("Ambang kepesertaan UHC (%)")),
@@ -61,6 +61,18 @@ SETTINGS: tuple[CitySetting, ...] = (
                 _l("Format nomor tagihan iuran sponsor")),
     CitySetting("number_format_receipt", str, "900.1/{seq:04d}/KW-CSR/SETDA/{year}",
                 _l("Format nomor tanda terima pembayaran sponsor")),
+    # Official documents: an empty value is missing (documents/readiness.py refuses to issue).
+    CitySetting("secretary_nip", str, "", _l("NIP Sekretaris Daerah")),
+    CitySetting("city_npwp", str, "", _l("NPWP pemerintah daerah (bendahara penerimaan)")),
+    CitySetting("payee_bank", str, "", _l("Bank rekening penerimaan")),
+    CitySetting("payee_account_number", str, "", _l("Nomor rekening penerimaan")),
+    CitySetting("payee_account_name", str, "", _l("Nama pemilik rekening penerimaan")),
+    CitySetting("treasurer_name", str, "", _l("Nama penanda tangan tagihan dan tanda terima")),
+    CitySetting("treasurer_nip", str, "", _l("NIP penanda tangan tagihan dan tanda terima")),
+    CitySetting("treasurer_title", str, "Bendahara Penerimaan",
+                _l("Jabatan penanda tangan tagihan dan tanda terima")),
+    CitySetting("number_format_certificate", str, "400.7/{seq:04d}/PIAGAM/{year}",
+                _l("Format nomor piagam penghargaan")),
 )
 DECLARED: dict[str, CitySetting] = {s.key: s for s in SETTINGS}
 DEFAULTS: dict[str, Any] = {s.key: s.default for s in SETTINGS}

@@ -31,7 +31,7 @@ def index():
         values = {}
         for key, default in service.DEFAULTS.items():
             value = getattr(form, key).data
-            values[key] = float(value) if isinstance(default, float) else value.strip()
+            values[key] = float(value) if isinstance(default, float) else (value or "").strip()
         service.update_settings(actor=current_user, values=values)
         flash(_l("Pengaturan disimpan."), "success")
         return redirect(url_for(".index"))

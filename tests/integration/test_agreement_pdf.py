@@ -48,7 +48,7 @@ def premium_pledge(company_a):
 
 def finalise(client, pledge):
     post_page(client, f"/pledges/{pledge.id}/agreement", FORM)
-    post_page(client, f"/pledges/{pledge.id}/agreement/finalise", {})
+    post_page(client, f"/pledges/{pledge.id}/agreement/finalise", {"confirm": "y"})
     from sponsorship.agreements.models import Agreement
 
     db.session.expire_all()
