@@ -10,8 +10,8 @@ from flask_login import current_user, login_required
 from sponsorship import policy
 from sponsorship.documents import official, service
 from sponsorship.documents.forms import VerifyUploadForm
-from sponsorship.documents.readiness import NotReady
 from sponsorship.documents.models import APPROVAL_LETTER, MINUTES, VERIFICATION_SHEET, Document
+from sponsorship.documents.readiness import NotReady
 from sponsorship.extensions import db, limiter
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
