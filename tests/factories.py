@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import itertools
-from datetime import date
+from datetime import date, time
 
 from stdnum import luhn
 
@@ -93,9 +93,43 @@ def make_pledge(*, sponsor, programme: str = "premium", status: str = "draft", a
     path = {"draft": [], "agreed": ["agree"], "active": ["agree", "activate"],
             "completed": ["agree", "activate", "complete"], "cancelled": ["cancel"]}[status]
     for move in path:
+        if move == "activate" and programme == "premium":  # only a signed agreement starts it
+            signed_agreement_record(pledge)
+            move = "start"
         service.transition_pledge(pledge, move, actor=actor, note="uji")
     db.session.commit()
     return pledge
+
+
+def signed_agreement_record(pledge):
+    """A signed agreement of `pledge` on record, without rendering it (rows only: its document
+    row points at no real file). Tests of the agreement itself go through the real screens."""
+    import hashlib
+    import secrets
+
+    from sponsorship.agreements.models import Agreement
+    from sponsorship.documents.models import Document
+    from sponsorship.extensions import db
+
+    n = next(_seq)
+    document = Document(kind="agreement", number=f"UJI/PKS/{n}", title="PKS uji", issued_by_name="uji",
+                        sha256=hashlib.sha256(f"pks-{n}-{secrets.token_hex(8)}".encode()).hexdigest(),
+                        size=1, page_count=1, storage_path="agreement/none.pdf",
+                        token=secrets.token_urlsafe(24), object_type="agreement", object_id=0,
+                        sponsor_id=pledge.sponsor_id)
+    db.session.add(document)
+    db.session.flush()
+    agreement = Agreement(pledge=pledge, status="signed", city_number=document.number,
+                          signing_date=date(2025, 12, 1), signing_place="Kota Uji",
+                          city_signatory_name="Budi Walikota", city_signatory_title="Wali Kota",
+                          company_signatory_name="Sari Direktur", company_signatory_title="Direktur",
+                          clauses=[{"title": "Uji", "text": "Uji"}], document_id=document.id,
+                          signed_on=date(2025, 12, 15), scan_path="agreements/none.pdf",
+                          scan_sha256="0" * 64)
+    db.session.add(agreement)
+    db.session.flush()
+    document.object_id = agreement.id
+    return agreement
 
 
 def _system_staff():
@@ -151,7 +185,7 @@ def make_proposal(*, status: str = "submitted", staff=None, verifier=None, appro
     if status in ("verified_eligible", "verified_ineligible"):
         return proposal
     minutes = minutes_service.create_minutes(actor=staff, meeting_date=date(2026, 11, 22),
-                                             place="Ruang rapat Setda")
+                                             place="Ruang rapat Setda", meeting_time=time(9, 0))
     minutes_service.add_attendee(minutes, actor=staff, name="Andi", title="Kabag Kesra", agency="Setda")
     minutes_service.add_item(minutes, proposal, actor=staff, amount=amount)
     db.session.commit()
@@ -220,7 +254,8 @@ def make_minutes(*, with_item: bool = False):
     from sponsorship.minutes import service as minutes_service
 
     staff = _system_staff()
-    minutes = minutes_service.create_minutes(actor=staff, meeting_date=date(2026, 11, 22), place="Setda")
+    minutes = minutes_service.create_minutes(actor=staff, meeting_date=date(2026, 11, 22), place="Setda",
+                                             meeting_time=time(9, 30))
     minutes_service.add_attendee(minutes, actor=staff, name="Andi", title="Kabag Kesra", agency="Setda")
     if with_item:
         proposal = make_proposal(status="verified_eligible")

@@ -188,7 +188,7 @@ def transition_agreement(agreement: Agreement, name: str, *, actor, signed_on: d
     AGREEMENT_FLOW.move(agreement, name, actor=actor, changes=changes)
     if t.target == SIGNED and agreement.pledge.status == AGREED:
         # A signed agreement starts the programme; the pledge moves through its own workflow.
-        pledge_service.transition_pledge(agreement.pledge, "activate", actor=actor,
+        pledge_service.transition_pledge(agreement.pledge, "start", actor=actor,
                                          note=f"PKS {agreement.city_number} ditandatangani")
     return agreement
 

@@ -34,6 +34,7 @@ from sponsorship.billing.models import (
     PAYMENT_STATUSES,
     PENDING,
     REJECTED,
+    BpjsPayment,
     Invoice,
     Payment,
 )
@@ -46,6 +47,7 @@ from sponsorship.core.workflow import Transition, Workflow
 from sponsorship.documents import readiness
 from sponsorship.extensions import db
 from sponsorship.pledges.models import ACTIVE, PREMIUM, Pledge
+from sponsorship.pledges.models import CITY as CITY_ROUTE
 from sponsorship.settings.service import tariff_for
 
 DUE_DAY = 10
@@ -169,6 +171,8 @@ def bill_pledge_month(pledge: Pledge, month: date, *, actor,
     month = month.replace(day=1)
     if pledge.programme != PREMIUM or pledge.status != ACTIVE or not in_period(pledge, month):
         return "not_billable", None
+    if pledge.pays_directly:  # paid to BPJS by the company itself: a proof per month, no invoice
+        return "not_billable", None
     if with_document:
         readiness.require_ready(INVOICE_KIND, sponsor=pledge.sponsor)
     live = (Invoice.pledge_id == pledge.id, Invoice.month == month, Invoice.status != CANCELLED)
@@ -231,6 +235,7 @@ def bill_month(month: date, *, actor, with_document: bool = True) -> dict[str, i
     counts = {"created": 0, "existing": 0, "empty": 0, "no_tariff": 0}
     pledges = db.session.scalars(
         db.select(Pledge).where(Pledge.programme == PREMIUM, Pledge.status == ACTIVE,
+                                Pledge.payment_route == CITY_ROUTE,
                                 Pledge.start_month <= month).order_by(Pledge.id)).all()
     for pledge in pledges:
         if not in_period(pledge, month):
@@ -333,6 +338,97 @@ def invoice_number(invoice: Invoice) -> str | None:
     if invoice.document_id is None:
         return None
     return db.session.scalar(db.select(Document.number).where(Document.id == invoice.document_id))
+
+
+# ---- premiums paid by the company directly to BPJS Kesehatan (Donasi JKN) -----------------
+
+BPJS_PAYMENT_FLOW = Workflow(
+    PAYMENT_STATUSES,
+    [
+        Transition("confirm", frozenset({PENDING}), CONFIRMED, "bpjs_payment.confirm",
+                   _l("Konfirmasi bukti bayar BPJS")),
+        Transition("reject", frozenset({PENDING}), REJECTED, "bpjs_payment.reject", _l("Tolak"),
+                   style="danger", needs_note=True),
+    ],
+    stale_message=_l("Bukti bayar ini sudah diputuskan."),
+)
+
+
+def month_due(pledge: Pledge, month: date) -> tuple[int, int]:
+    """(persons, participant share) the billing rule counts for `month`: what is due to BPJS."""
+    tariff = tariff_for(month, 3)
+    return persons_in_month(pledge, month), tariff.participant_share if tariff else 0
+
+
+def record_bpjs_payment(pledge: Pledge, *, actor, month: date | None, amount: int | None,
+                        reference: str, paid_on: date | None, proof) -> BpjsPayment:
+    """The company reports one month paid to BPJS with BPJS's proof; staff confirm it."""
+    policy.authorise("bpjs_payment.submit", pledge, user=actor)
+    if not pledge.pays_directly or pledge.status != ACTIVE:
+        raise DomainError(_l("Komitmen ini tidak dibayar langsung ke BPJS Kesehatan."))
+    if month is None or not in_period(pledge, month.replace(day=1)):
+        raise DomainError(_l("Bulan di luar masa komitmen."), field="month")
+    month = month.replace(day=1)
+    reference = (reference or "").strip()
+    if not reference:
+        raise DomainError(_l("Nomor transaksi BPJS wajib diisi."), field="reference")
+    if not amount or amount <= 0:
+        raise DomainError(_l("Nominal harus lebih dari nol."), field="amount")
+    if paid_on is None or paid_on > date.today():
+        raise DomainError(_l("Tanggal bayar wajib diisi dan tidak boleh di masa depan."), field="paid_on")
+    persons, tariff = month_due(pledge, month)
+    if persons == 0 or tariff == 0:
+        raise DomainError(_l("Tidak ada warga yang ditanggung pada bulan ini."), field="month")
+    live = db.session.scalar(db.select(BpjsPayment.id).where(
+        BpjsPayment.pledge_id == pledge.id, BpjsPayment.month == month, BpjsPayment.status != REJECTED))
+    if live is not None:
+        raise DomainError(_l("Bukti bayar bulan ini sudah dikirim."), field="month")
+    stored = uploads.store_upload(proof, kinds=PROOF_KINDS, folder=f"bpjs_payments/{pledge.id}")
+    row = BpjsPayment(pledge_id=pledge.id, sponsor_id=pledge.sponsor_id, month=month, persons=persons,
+                      tariff=tariff, amount_due=persons * tariff, amount=amount, reference=reference[:80],
+                      paid_on=paid_on, proof_path=stored.path, proof_sha256=stored.sha256,
+                      proof_mime=stored.mime, proof_name=stored.original_name, status=PENDING,
+                      submitted_by_id=actor.id)
+    try:
+        with db.session.begin_nested():  # the same month sent twice at once: one stands
+            db.session.add(row)
+            db.session.flush()
+    except IntegrityError:
+        raise DomainError(_l("Bukti bayar bulan ini sudah dikirim."), field="month") from None
+    audit.record_create(row, actor=actor)
+    return row
+
+
+def decide_bpjs_payment(row: BpjsPayment, name: str, *, actor, note: str | None = None) -> BpjsPayment:
+    t = BPJS_PAYMENT_FLOW.check(name, row, actor)
+    note = (note or "").strip() or None
+    if t.needs_note and not note:
+        raise DomainError(_l("Alasan penolakan wajib diisi."), field="note")
+    BPJS_PAYMENT_FLOW.move(row, name, actor=actor, note=note,
+                           values={"decided_at": utcnow(), "decided_by_id": actor.id, "decision_note": note})
+    return row
+
+
+def direct_statement(pledge: Pledge) -> list[dict]:
+    """Per month of a directly paid pledge: persons and amount due, the proof and its status."""
+    proofs = {p.month: p for p in db.session.scalars(
+        db.select(BpjsPayment).where(BpjsPayment.pledge_id == pledge.id)
+        .order_by(case((BpjsPayment.status == REJECTED, 0), else_=1), BpjsPayment.id))}
+    rows = []
+    for month in pledge_months(pledge):
+        persons, tariff = month_due(pledge, month)
+        proof = proofs.get(month)
+        rows.append({"month": month, "persons": persons, "due": persons * tariff, "proof": proof,
+                     "paid": proof.amount if proof and proof.status == CONFIRMED else 0})
+    return rows
+
+
+def bpjs_paid_total(sponsor_id: int, start: date, end: date) -> int:
+    """Confirmed direct payments to BPJS for the months start..end."""
+    return int(db.session.scalar(
+        db.select(func.coalesce(func.sum(BpjsPayment.amount), 0))
+        .where(BpjsPayment.sponsor_id == sponsor_id, BpjsPayment.month >= start, BpjsPayment.month <= end,
+               BpjsPayment.status == CONFIRMED)) or 0)
 
 
 # ---- reading ------------------------------------------------------------------------------

@@ -1,9 +1,9 @@
 """Issued documents (immutable bytes on disk, sha256 in the row) and yearly number counters."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sponsorship.core.models import SponsorOwnedMixin, utcnow
@@ -80,3 +80,27 @@ class Document(SponsorOwnedMixin, db.Model):
     def filename(self) -> str:
         safe = "".join(ch if ch.isalnum() else "-" for ch in self.number)
         return f"{self.kind}-{safe}.pdf"
+
+
+class ImpactStory(SponsorOwnedMixin, db.Model):
+    """A short anonymised story for a sponsor's impact report, with a photo, told only with the
+    resident's written consent (the signed consent form is stored beside it)."""
+
+    __tablename__ = "impact_story"
+    __table_args__ = (
+        CheckConstraint("consent_path IS NOT NULL AND consent_on IS NOT NULL", name="consent_recorded"),
+        CheckConstraint("length(text) <= 800", name="text_short"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sponsor_id: Mapped[int] = mapped_column(ForeignKey("sponsor.id"), index=True)
+    month: Mapped[date]  # the month the story belongs to
+    title: Mapped[str] = mapped_column(String(120))
+    text: Mapped[str] = mapped_column(Text)
+    photo_path: Mapped[str] = mapped_column(String(300))
+    photo_sha256: Mapped[str] = mapped_column(String(64))
+    photo_mime: Mapped[str] = mapped_column(String(40))
+    consent_path: Mapped[str | None] = mapped_column(String(300))
+    consent_on: Mapped[date | None]
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -63,6 +63,7 @@ NEEDS: dict[str, tuple[Need, ...]] = {
     ADDENDUM: LETTERHEAD + AGREEMENT_PARTIES + _s("number_format_addendum"),
     MINUTES: LETTERHEAD + _s("mayor_name", "mayor_title", "secretary_name", "secretary_title",
                              "aid_minutes_number_format") + (
+        Need(MINUTES_FIELD, "meeting_time", _l("Pukul rapat")),
         Need(MINUTES_FIELD, "place", _l("Tempat rapat")),
         Need(MINUTES_FIELD, "attendees", _l("Peserta rapat")),
     ),

@@ -92,7 +92,7 @@ def edit(pledge_id: int):
 @policy.require("pledge.view")
 def detail(pledge_id: int):
     pledge = policy.get_or_404(Pledge, pledge_id, "pledge.view")
-    moves = service.PLEDGE_FLOW.available(pledge, current_user)
+    moves = service.offered_moves(pledge, current_user)
     events = history("pledge", pledge.id) if policy.can("audit.view") else []
     return render_template("pledges/detail.html", pledge=pledge, moves=moves, events=events,
                            form=TransitionForm())
