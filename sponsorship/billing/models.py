@@ -128,7 +128,8 @@ class BpjsPayment(SponsorOwnedMixin, TimestampMixin, db.Model):
               sqlite_where=db.text("status <> 'rejected'"),
               postgresql_where=db.text("status <> 'rejected'")),
         CheckConstraint("status IN ('pending', 'confirmed', 'rejected')", name="status_known"),
-        CheckConstraint("amount > 0 AND persons > 0 AND amount_due = persons * tariff", name="amounts_consistent"),
+        CheckConstraint("amount > 0 AND persons > 0 AND amount_due = persons * tariff",
+                        name="amounts_consistent"),
         CheckConstraint("status = 'pending' OR decided_at IS NOT NULL", name="decided_complete"),
         CheckConstraint("status <> 'rejected' OR decision_note IS NOT NULL", name="rejection_reasoned"),
     )

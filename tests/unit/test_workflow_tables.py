@@ -80,7 +80,8 @@ TABLES = {
 
 # policy action of a move -> the roles it allows (on an object no object-level rule refuses)
 MOVE_ROLES = {
-    "pledge.agree": OFFICE, "pledge.activate": OFFICE, "pledge.start": OFFICE, "pledge.complete": OFFICE, "pledge.cancel": OFFICE,
+    "pledge.agree": OFFICE, "pledge.activate": OFFICE, "pledge.start": OFFICE,
+    "pledge.complete": OFFICE, "pledge.cancel": OFFICE,
     "agreement.finalise": OFFICE, "agreement.sign": OFFICE,
     "allocation.activate": OFFICE, "allocation.end": OFFICE,
     "proposal.take": {"verifier"}, "proposal.assign": OFFICE,
