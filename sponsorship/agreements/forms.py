@@ -8,7 +8,7 @@ from wtforms import BooleanField, DateField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 CLAUSES_HELP = _l("Setiap pasal diawali baris \"## Judul pasal\". Penanda yang diisi otomatis: "
-                  "{perusahaan} {nilai} {terbilang} {kuota} {bulan} {iuran} {mulai} {selesai} {kota}.")
+                  "{perusahaan} {nilai} {terbilang} {kuota} {bulan} {iuran} {mulai} {selesai} {kota} {rekening}.")
 
 
 class AgreementForm(FlaskForm):
@@ -24,6 +24,11 @@ class AgreementForm(FlaskForm):
                                          validators=[DataRequired(), Length(max=120)])
     company_signatory_title = StringField(_l("Jabatan penanda tangan pihak perusahaan"),
                                           validators=[DataRequired(), Length(max=200)])
+    bpjs_party = BooleanField(_l("BPJS Kesehatan turut menandatangani sebagai PIHAK KETIGA"))
+    bpjs_signatory_name = StringField(_l("Penanda tangan BPJS Kesehatan"),
+                                      validators=[Optional(), Length(max=120)])
+    bpjs_signatory_title = StringField(_l("Jabatan penanda tangan BPJS Kesehatan"),
+                                       validators=[Optional(), Length(max=200)])
     clauses = TextAreaField(_l("Pasal-pasal"), description=CLAUSES_HELP,
                             validators=[Optional(), Length(max=60000)], render_kw={"rows": 18})
 

@@ -75,3 +75,8 @@ class Agreement(TimestampMixin, db.Model):
     @property
     def status_label(self) -> str:
         return STATUSES[self.status]
+
+    @property
+    def pays_through_city(self) -> bool:
+        """Premiums paid into the city's account: the clauses print that account."""
+        return self.pledge.is_premium and not self.pledge.pays_directly

@@ -13,6 +13,7 @@ from sponsorship.audit import service as audit
 from sponsorship.core.errors import DomainError
 from sponsorship.core.formatting import (
     month_label,
+    npwp,
     rupiah_resmi,
     tanggal_resmi,
     tanggal_terbilang,
@@ -44,6 +45,26 @@ AGREEMENT_FLOW = Workflow(
 
 FIELDS = ("company_number", "signing_date", "signing_place", "city_signatory_name",
           "city_signatory_title", "company_signatory_name", "company_signatory_title")
+BPJS_FIELDS = ("bpjs_signatory_name", "bpjs_signatory_title")
+
+# What the agreement rests on, printed before its articles ("Dengan memperhatikan").
+LEGAL_BASIS = (
+    "Undang-Undang Nomor 23 Tahun 2014 tentang Pemerintahan Daerah sebagaimana telah beberapa kali "
+    "diubah, terakhir dengan Undang-Undang Nomor 6 Tahun 2023",
+    "Undang-Undang Nomor 40 Tahun 2007 tentang Perseroan Terbatas, Pasal 74",
+    "Peraturan Pemerintah Nomor 47 Tahun 2012 tentang Tanggung Jawab Sosial dan Lingkungan Perseroan "
+    "Terbatas",
+    "Peraturan Pemerintah Nomor 28 Tahun 2018 tentang Kerja Sama Daerah",
+    "Peraturan Presiden Nomor 82 Tahun 2018 tentang Jaminan Kesehatan sebagaimana telah beberapa kali "
+    "diubah, terakhir dengan Peraturan Presiden Nomor 59 Tahun 2024",
+    "Peraturan Menteri Dalam Negeri Nomor 22 Tahun 2020 tentang Tata Cara Kerja Sama Daerah dengan "
+    "Daerah Lain dan Kerja Sama Daerah dengan Pihak Ketiga",
+)
+
+
+def template_key(pledge: Pledge) -> str:
+    """Which default clauses a pledge's agreement starts from: they follow the money flow."""
+    return "premium_direct" if pledge.pays_directly else pledge.programme
 
 
 def template_clauses(programme: str) -> list[dict]:
@@ -88,6 +109,12 @@ def _apply(agreement: Agreement, data: dict) -> None:
         if value is None and name != "company_number":
             raise DomainError(_l("Wajib diisi."), field=name)
         setattr(agreement, name, value)
+    agreement.bpjs_party = bool(data.get("bpjs_party"))
+    for name in BPJS_FIELDS:
+        value = (data.get(name) or "").strip() or None
+        if agreement.bpjs_party and value is None:
+            raise DomainError(_l("Wajib diisi bila BPJS Kesehatan menjadi PIHAK KETIGA."), field=name)
+        setattr(agreement, name, value if agreement.bpjs_party else None)
     if "clauses" in data:
         if not data["clauses"]:
             raise DomainError(_l("Perjanjian harus memuat paling sedikit satu pasal."), field="clauses")
@@ -100,7 +127,7 @@ def create_agreement(pledge: Pledge, *, actor, data: dict) -> Agreement:
         raise DomainError(_l("Komitmen yang dibatalkan tidak dapat dibuatkan perjanjian."))
     if db.session.scalar(db.select(Agreement.id).where(Agreement.pledge_id == pledge.id)):
         raise DomainError(_l("Komitmen ini sudah memiliki perjanjian."))
-    agreement = Agreement(pledge=pledge, status=DRAFT, clauses=template_clauses(pledge.programme))
+    agreement = Agreement(pledge=pledge, status=DRAFT, clauses=template_clauses(template_key(pledge)))
     with db.session.no_autoflush:
         _apply(agreement, data)
     db.session.add(agreement)
@@ -125,6 +152,9 @@ def placeholders(pledge: Pledge) -> dict[str, str]:
         "terbilang": terbilang(pledge.total_amount),
         "kota": get_setting("city_short") and f"Kota {get_setting('city_short')}",
         "bulan": str(pledge.months or ""),
+        "rekening": "rekening {bank} nomor {number} atas nama {name}".format(
+            bank=get_setting("payee_bank"), number=get_setting("payee_account_number"),
+            name=get_setting("payee_account_name")),
     }
     if pledge.is_premium:
         values.update(kuota=str(pledge.quota), iuran=rupiah_resmi(pledge.monthly_amount),
@@ -145,8 +175,13 @@ def agreement_context(agreement: Agreement, *, number: str | None = None) -> dic
         "signing_date": tanggal_resmi(agreement.signing_date),
         "signing_place": agreement.signing_place,
         "city_name": get_setting("city_name"),
+        "city_address": get_setting("unit_address"),
+        "legal_basis": LEGAL_BASIS,
+        "pays_directly": pledge.pays_directly,
+        "bpjs": {"name": agreement.bpjs_signatory_name, "title": agreement.bpjs_signatory_title}
+        if agreement.bpjs_party else None,
         "city_signatory": {"name": agreement.city_signatory_name, "title": agreement.city_signatory_title},
-        "company": {"name": sponsor.name, "address": sponsor.address, "npwp": sponsor.npwp},
+        "company": {"name": sponsor.name, "address": sponsor.address, "npwp": npwp(sponsor.npwp)},
         "company_signatory": {"name": agreement.company_signatory_name,
                               "title": agreement.company_signatory_title},
         "programme": pledge.programme,

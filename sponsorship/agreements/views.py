@@ -44,7 +44,7 @@ def edit(pledge_id: int):
     if agreement is not None and not form.is_submitted():
         form.clauses.data = to_text(agreement.clauses)
     elif agreement is None and not form.is_submitted():
-        form.clauses.data = to_text(service.template_clauses(pledge.programme))
+        form.clauses.data = to_text(service.template_clauses(service.template_key(pledge)))
     if form.validate_on_submit() and (agreement is None or agreement.status == "draft"):
         data = dict(form.data)
         data.pop("clauses")

@@ -40,7 +40,7 @@ from sponsorship.billing.models import (
 )
 from sponsorship.core import uploads
 from sponsorship.core.errors import DomainError
-from sponsorship.core.formatting import rupiah, terbilang
+from sponsorship.core.formatting import BULAN, month_label, npwp, rupiah, rupiah_resmi, tanggal_resmi, terbilang
 from sponsorship.core.models import utcnow
 from sponsorship.core.months import add_months
 from sponsorship.core.workflow import Transition, Workflow
@@ -137,20 +137,41 @@ def sync_status(invoice: Invoice, *, actor, note: str | None = None) -> Invoice:
     return invoice
 
 
+def month_resmi(month: date) -> str:
+    """`Januari 2026` in Indonesian whatever the UI language (document titles)."""
+    return f"{BULAN[month.month - 1]} {month.year}"
+
+
+def payment_reference(invoice: Invoice) -> str:
+    """What the company writes in the transfer's description, so the treasurer matches it."""
+    return f"CSR-{invoice.month:%Y%m}-{invoice.id:05d}"
+
+
 def invoice_context(invoice: Invoice) -> dict:
-    """Plain values only for the print template."""
+    """Plain values only for the print template (invoice and receipt)."""
+    from sponsorship.settings.service import get_setting
+
     pledge = invoice.pledge
     return {
         "title": f"Tagihan iuran JKN {invoice.month:%m/%Y}",
         "sponsor_name": pledge.sponsor.name,
-        "sponsor_npwp": pledge.sponsor.npwp,
+        "sponsor_address": pledge.sponsor.address or "",
+        "sponsor_npwp": npwp(pledge.sponsor.npwp),
+        "city_npwp": npwp(get_setting("city_npwp")),
         "pledge_title": pledge.title,
         "month": invoice.month,
+        "month_text": month_label(invoice.month),
         "persons": invoice.persons,
-        "tariff_text": rupiah(invoice.tariff),
-        "amount_text": rupiah(invoice.amount),
+        "tariff_text": rupiah_resmi(invoice.tariff),
+        "amount_text": rupiah_resmi(invoice.amount),
         "amount_words": terbilang(invoice.amount),
         "due_on": invoice.due_on,
+        "due_on_text": tanggal_resmi(invoice.due_on),
+        "payment_reference": payment_reference(invoice),
+        "payee": {"bank": get_setting("payee_bank"), "number": get_setting("payee_account_number"),
+                  "name": get_setting("payee_account_name")},
+        "signatory": {"title": get_setting("treasurer_title"), "name": get_setting("treasurer_name"),
+                      "nip": get_setting("treasurer_nip")},
     }
 
 
@@ -159,7 +180,7 @@ def _issue_invoice_document(invoice: Invoice, *, actor) -> None:
 
     document = documents.issue_document(
         kind=INVOICE_KIND, template="billing/invoice_pdf.html", context=invoice_context(invoice),
-        title=f"Tagihan {invoice.pledge.sponsor.name} {invoice.month:%Y-%m}",
+        title=f"Tagihan iuran JKN bulan {month_resmi(invoice.month)}, {invoice.pledge.sponsor.name}",
         object_type="invoice", object_id=invoice.id, actor=actor, sponsor_id=invoice.sponsor_id)
     db.session.flush()
     invoice.document_id = document.id
@@ -325,10 +346,12 @@ def _issue_receipt(payment: Payment, *, actor) -> None:
     documents.issue_document(
         kind=RECEIPT_KIND, template="billing/receipt_pdf.html",
         context={**invoice_context(invoice), "title": "Tanda terima pembayaran",
-                 "invoice_number": invoice_number(invoice), "paid_text": rupiah(payment.amount),
+                 "invoice_number": invoice_number(invoice), "paid_text": rupiah_resmi(payment.amount),
                  "paid_words": terbilang(payment.amount), "reference": payment.reference,
-                 "paid_on": payment.paid_on},
-        title=f"Tanda terima {invoice.pledge.sponsor.name} {invoice.month:%Y-%m} #{payment.id}",
+                 "paid_on": payment.paid_on, "paid_on_text": tanggal_resmi(payment.paid_on),
+                 "received_on_text": tanggal_resmi((payment.decided_at or utcnow()).date())},
+        title=f"Tanda terima iuran JKN bulan {month_resmi(invoice.month)}, {invoice.pledge.sponsor.name} "
+              f"#{payment.id}",
         object_type="payment", object_id=payment.id, actor=actor, sponsor_id=invoice.sponsor_id)
 
 

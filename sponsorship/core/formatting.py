@@ -107,8 +107,11 @@ def tanggal_terbilang(value: date) -> str:
             f"{BULAN[value.month - 1]} tahun {num2words(value.year, lang='id')}")
 
 
-def tanggal_resmi(value: date) -> str:
-    """`13 November 2025` in Indonesian regardless of the UI language (for documents)."""
+def tanggal_resmi(value: date | datetime) -> str:
+    """`13 November 2025` in Indonesian regardless of the UI language (for documents); a stored
+    (UTC) datetime is dated in WIB."""
+    if isinstance(value, datetime):
+        value = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(WIB).date()
     return f"{value.day} {BULAN[value.month - 1]} {value.year}"
 
 

@@ -40,6 +40,7 @@ class Need:
     source: str
     name: str
     label: Any = None  # for settings, the setting's own label
+    when: str | None = None  # needed only when this attribute of the object is true
 
 
 def _s(*keys: str) -> tuple[Need, ...]:
@@ -54,12 +55,17 @@ AGREEMENT_PARTIES = (
     Need(AGREEMENT_FIELD, "city_signatory_title", _l("Jabatan penanda tangan pihak kota")),
     Need(AGREEMENT_FIELD, "company_signatory_name", _l("Penanda tangan pihak perusahaan")),
     Need(AGREEMENT_FIELD, "company_signatory_title", _l("Jabatan penanda tangan pihak perusahaan")),
+    Need(AGREEMENT_FIELD, "bpjs_signatory_name", _l("Penanda tangan BPJS Kesehatan"), when="bpjs_party"),
+    Need(AGREEMENT_FIELD, "bpjs_signatory_title", _l("Jabatan penanda tangan BPJS Kesehatan"),
+         when="bpjs_party"),
     Need(SPONSOR_FIELD, "address", _l("Alamat perusahaan")),
     Need(SPONSOR_FIELD, "npwp", _l("NPWP perusahaan")),
 )
 
 NEEDS: dict[str, tuple[Need, ...]] = {
-    AGREEMENT: LETTERHEAD + AGREEMENT_PARTIES + _s("number_format_agreement"),
+    AGREEMENT: LETTERHEAD + AGREEMENT_PARTIES + _s("number_format_agreement") + tuple(
+        Need(SETTING, k, when="pays_through_city")
+        for k in ("payee_bank", "payee_account_number", "payee_account_name")),
     ADDENDUM: LETTERHEAD + AGREEMENT_PARTIES + _s("number_format_addendum"),
     MINUTES: LETTERHEAD + _s("mayor_name", "mayor_title", "secretary_name", "secretary_title",
                              "aid_minutes_number_format") + (
@@ -132,6 +138,8 @@ def missing(kind: str, *, agreement=None, sponsor=None, minutes=None) -> list[Mi
         sponsor = agreement.pledge.sponsor
     found: list[Missing] = []
     for need in NEEDS[kind]:
+        if need.when and agreement is not None and not getattr(agreement, need.when):
+            continue
         if need.source == SETTING:
             if _setting_missing(need.name):
                 found.append(Missing(str(SETTING_LABELS[need.name]), "settings.index",
