@@ -8,7 +8,8 @@ from wtforms import BooleanField, DateField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 CLAUSES_HELP = _l("Setiap pasal diawali baris \"## Judul pasal\". Penanda yang diisi otomatis: "
-                  "{perusahaan} {nilai} {terbilang} {kuota} {bulan} {iuran} {mulai} {selesai} {kota} {rekening}.")
+                  "{perusahaan} {nilai} {terbilang} {kuota} {bulan} {iuran} {mulai} {selesai} {kota} "
+                  "{rekening}.")
 
 
 class AgreementForm(FlaskForm):

@@ -40,7 +40,15 @@ from sponsorship.billing.models import (
 )
 from sponsorship.core import uploads
 from sponsorship.core.errors import DomainError
-from sponsorship.core.formatting import BULAN, month_label, npwp, rupiah, rupiah_resmi, tanggal_resmi, terbilang
+from sponsorship.core.formatting import (
+    BULAN,
+    month_label,
+    npwp,
+    rupiah,
+    rupiah_resmi,
+    tanggal_resmi,
+    terbilang,
+)
 from sponsorship.core.models import utcnow
 from sponsorship.core.months import add_months
 from sponsorship.core.workflow import Transition, Workflow
