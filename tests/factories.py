@@ -77,13 +77,14 @@ def make_user(*, role: str, username: str | None = None, sponsor=None,
 def make_pledge(*, sponsor, programme: str = "premium", status: str = "draft", actor=None,
                 title: str | None = None, quota: int = 10, months: int = 12,
                 start_month: date = date(2026, 1, 1), total_amount: int = 100_000_000,
-                workers_attested: bool = True):
+                workers_attested: bool = True, payment_route: str = "city"):
     """A pledge moved through the real transitions up to `status`."""
     from sponsorship.extensions import db
     from sponsorship.pledges import service
 
     data = {"programme": programme, "title": title or f"Komitmen {next(_seq)}",
-            "workers_attested": workers_attested, "start_month": start_month}
+            "workers_attested": workers_attested, "start_month": start_month,
+            "payment_route": payment_route}
     if programme == "premium":
         data.update(quota=quota, months=months)
     else:
@@ -446,3 +447,34 @@ def issued_minutes():
     issue_minutes_document(minutes, actor=staff)
     db.session.commit()
     return minutes
+
+
+def direct_pledge(company, *, persons: int = 2, start_month: date = date(2026, 1, 1)):
+    """An active premium pledge paid directly to BPJS, with `persons` residents allocated."""
+    from sponsorship.allocations import service
+    from sponsorship.beneficiaries.models import Beneficiary
+    from sponsorship.extensions import db
+
+    pledge = make_pledge(sponsor=company, status="active", quota=max(persons, 1), months=12,
+                         start_month=start_month, payment_route="direct")
+    for _ in range(persons):
+        service.allocate(pledge, db.session.get(Beneficiary, registry_resident()), actor=_system_staff(),
+                         start_month=start_month)
+    db.session.commit()
+    return pledge
+
+
+def bpjs_payment_for(company, *, month: date = date(2026, 1, 1)):
+    """A pending proof of a month paid directly to BPJS (2 residents x Rp 35.000)."""
+    from sponsorship.auth.models import User
+    from sponsorship.billing import service
+    from sponsorship.extensions import db
+
+    pledge = direct_pledge(company)
+    payer = db.session.scalar(db.select(User).where(User.sponsor_id == company.id).limit(1)) or \
+        make_user(role="sponsor", sponsor=company)
+    row = service.record_bpjs_payment(pledge, actor=payer, month=month, amount=70_000,
+                                      reference="BPJS-0001", paid_on=date(2026, 1, 8),
+                                      proof=pdf_file("bukti-bpjs.pdf"))
+    db.session.commit()
+    return row

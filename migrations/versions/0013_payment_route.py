@@ -79,6 +79,24 @@ def upgrade():
     with op.batch_alter_table('impact_story', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_impact_story_sponsor_id'), ['sponsor_id'], unique=False)
 
+    op.create_table('impact_report_issue',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('sponsor_id', sa.Integer(), nullable=False),
+    sa.Column('period_start', sa.Date(), nullable=False),
+    sa.Column('period_end', sa.Date(), nullable=False),
+    sa.Column('requested_by', sa.String(length=10), nullable=False),
+    sa.Column('document_id', sa.Integer(), nullable=False),
+    sa.CheckConstraint("requested_by IN ('staff', 'sponsor', 'schedule')", name=op.f('ck_impact_report_issue_requested_by_known')),
+    sa.CheckConstraint('period_end >= period_start', name=op.f('ck_impact_report_issue_period_ordered')),
+    sa.ForeignKeyConstraint(['document_id'], ['document.id'], name=op.f('fk_impact_report_issue_document_id_document')),
+    sa.ForeignKeyConstraint(['sponsor_id'], ['sponsor.id'], name=op.f('fk_impact_report_issue_sponsor_id_sponsor')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_impact_report_issue')),
+    sa.UniqueConstraint('document_id', name=op.f('uq_impact_report_issue_document_id'))
+    )
+    with op.batch_alter_table('impact_report_issue', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_impact_report_issue_sponsor_id'), ['sponsor_id'], unique=False)
+        batch_op.create_index('uq_impact_report_issue_scheduled', ['sponsor_id', 'period_start', 'period_end'], unique=True, sqlite_where=sa.text("requested_by = 'schedule'"), postgresql_where=sa.text("requested_by = 'schedule'"))
+
     with op.batch_alter_table('agreement', schema=None) as batch_op:
         batch_op.add_column(sa.Column('bpjs_party', sa.Boolean(), server_default=sa.false(), nullable=False))
         batch_op.add_column(sa.Column('bpjs_signatory_name', sa.String(length=120), nullable=True))
@@ -109,6 +127,11 @@ def downgrade():
         batch_op.drop_column('bpjs_signatory_name')
         batch_op.drop_column('bpjs_party')
 
+    with op.batch_alter_table('impact_report_issue', schema=None) as batch_op:
+        batch_op.drop_index('uq_impact_report_issue_scheduled', sqlite_where=sa.text("requested_by = 'schedule'"), postgresql_where=sa.text("requested_by = 'schedule'"))
+        batch_op.drop_index(batch_op.f('ix_impact_report_issue_sponsor_id'))
+
+    op.drop_table('impact_report_issue')
     with op.batch_alter_table('impact_story', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_impact_story_sponsor_id'))
 

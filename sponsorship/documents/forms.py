@@ -4,7 +4,8 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms.validators import DataRequired
+from wtforms import DateField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length
 
 from sponsorship.core.forms import MonthField
 
@@ -16,3 +17,17 @@ class VerifyUploadForm(FlaskForm):
 class ImpactReportForm(FlaskForm):
     start = MonthField(_l("Dari bulan"), validators=[DataRequired()])
     end = MonthField(_l("Sampai bulan"), validators=[DataRequired()])
+
+
+class StoryForm(FlaskForm):
+    month = MonthField(_l("Bulan"), validators=[DataRequired()])
+    title = StringField(_l("Judul (tanpa nama lengkap)"), validators=[DataRequired(), Length(max=120)])
+    text = TextAreaField(_l("Cerita singkat, disamarkan (paling banyak 800 karakter)"),
+                         validators=[DataRequired(), Length(max=800)], render_kw={"rows": 4})
+    photo = FileField(_l("Foto (JPG atau PNG)"), render_kw={"accept": "image/jpeg,image/png"})
+    consent = FileField(_l("Surat persetujuan tertulis warga, bertanda tangan (PDF, JPG atau PNG)"))
+    consent_on = DateField(_l("Tanggal persetujuan"), validators=[DataRequired()])
+
+
+class CertificateForm(FlaskForm):
+    """CSRF only."""

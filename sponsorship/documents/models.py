@@ -104,3 +104,30 @@ class ImpactStory(SponsorOwnedMixin, db.Model):
     consent_on: Mapped[date | None]
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+REQUESTED_BY_STAFF, REQUESTED_BY_SPONSOR, SCHEDULED = "staff", "sponsor", "schedule"
+
+
+class ImpactReportIssue(db.Model):
+    """Which period an issued impact report covers and who asked for it; the quarterly
+    schedule looks here for the quarters it has already issued."""
+
+    __tablename__ = "impact_report_issue"
+    __table_args__ = (
+        CheckConstraint("period_end >= period_start", name="period_ordered"),
+        CheckConstraint("requested_by IN ('staff', 'sponsor', 'schedule')", name="requested_by_known"),
+        # The schedule issues a quarter once; people may ask for any period again.
+        Index("uq_impact_report_issue_scheduled", "sponsor_id", "period_start", "period_end", unique=True,
+              sqlite_where=db.text("requested_by = 'schedule'"),
+              postgresql_where=db.text("requested_by = 'schedule'")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sponsor_id: Mapped[int] = mapped_column(ForeignKey("sponsor.id"), index=True)
+    period_start: Mapped[date]
+    period_end: Mapped[date]
+    requested_by: Mapped[str] = mapped_column(String(10))
+    document_id: Mapped[int] = mapped_column(ForeignKey("document.id"), unique=True)
+
+    document: Mapped[Document] = relationship()

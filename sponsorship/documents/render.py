@@ -122,5 +122,8 @@ def render_pdf(template: str, context: dict, *, qr_url: str | None = None, draft
     """Render a print template to PDF bytes; `qr_url` puts a QR code of that URL on it."""
     qr = qr_data_uri(qr_url) if qr_url else None
     html = render_html(template, {**context, "verify_url": qr_url}, qr=qr, draft=draft)
-    return html_to_pdf(html, data_uris=[qr] if qr else [])
+    # Besides the QR code, only the data: URIs the document's own code built from checked
+    # uploads (an impact report's consented photos) may be fetched.
+    images = [uri for uri in context.get("embedded_images", ()) if uri and uri.startswith("data:image/")]
+    return html_to_pdf(html, data_uris=([qr] if qr else []) + images)
 
