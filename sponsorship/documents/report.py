@@ -19,6 +19,7 @@ from sqlalchemy import false, func, or_
 from sponsorship import policy
 from sponsorship.core.errors import DomainError
 from sponsorship.core.formatting import BULAN, rupiah_resmi, tanggal_resmi, terbilang
+from sponsorship.core.models import utcnow
 from sponsorship.core.months import add_months
 from sponsorship.documents import readiness, service
 from sponsorship.documents.models import (
@@ -184,7 +185,7 @@ def impact_context(sponsor, start: date, end: date) -> dict[str, Any]:
         "stories": stories,
         # photos are data: URIs made here from checked uploads; the fetcher serves only these
         "embedded_images": [s["photo"] for s in stories if s["photo"]],
-        "report_date": tanggal_resmi(date.today()),
+        "report_date": tanggal_resmi(utcnow()),  # dated in WIB
     }
 
 
@@ -275,6 +276,17 @@ _NUMBER_RUN = re.compile(r"\d{8,}")
 STORY_PHOTO_BYTES = 3 * 1024 * 1024
 
 
+def _check_image(path) -> None:
+    """The photo must decode as the image its first bytes claim (Pillow comes with WeasyPrint)."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as image:
+            image.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        raise DomainError(_l("Foto tidak dapat dibaca sebagai gambar JPG atau PNG."), field="photo") from None
+
+
 def add_story(sponsor, *, actor, month: date | None, title: str, text: str, photo, consent,
               consent_on: date | None):
     """A short anonymised story for the sponsor's reports: a photo (checked by its content) and
@@ -302,6 +314,7 @@ def add_story(sponsor, *, actor, month: date | None, title: str, text: str, phot
                                             folder=folder)
     except DomainError as exc:
         raise DomainError(exc.message, field="photo") from None
+    _check_image(uploads.resolve_upload(stored_photo.path))
     try:
         stored_consent = uploads.store_upload(consent, folder=folder)
     except DomainError as exc:
@@ -336,7 +349,7 @@ def certificate_context(sponsor) -> dict[str, Any]:
         "person_months": covered["person_months"] if covered else 0,
         "premium_total": rupiah_resmi(sum(p.total_amount for p in premium)),
         "fund_total": rupiah_resmi(fund) if fund else None,
-        "date_text": tanggal_resmi(date.today()),
+        "date_text": tanggal_resmi(utcnow()),  # dated in WIB
         "mayor_name": get_setting("mayor_name"),
         "mayor_title": get_setting("mayor_title"),
     }
