@@ -27,7 +27,8 @@ def _watch(page) -> list[str]:
     return errors
 
 
-def test_staff_finalise_a_pks_after_its_preview_and_confirmation(page, live_server, staff, company_a, app_ctx):
+def test_staff_finalise_a_pks_after_its_preview_and_confirmation(page, live_server, staff, company_a,
+                                                                 app_ctx):
     from sponsorship.agreements.models import Agreement
 
     pledge = factories.make_pledge(sponsor=company_a, status="agreed", quota=20, title="Iuran JKN 20 warga")
