@@ -101,6 +101,7 @@ DEMO_STEPS = [
     "sponsorship.demo:seed_foundation",
     "sponsorship.documents.signing:seed_demo",  # test certificates, before any signed document
     "sponsorship.eligibility.demo:seed",  # before residents are allocated under it
+    "sponsorship.documents.demo:seed_officials",  # before anything issues a document
     "sponsorship.beneficiaries.demo:seed",
     "sponsorship.uhc.demo:seed",
     "sponsorship.proposals.demo:seed",

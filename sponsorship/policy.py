@@ -164,11 +164,18 @@ RULES: dict[str, Callable[..., bool]] = {
     "payment.view": lambda user, obj=None: user.role in OFFICE or (
         user.role == SPONSOR and (obj is None or owner_sponsor_id(obj) == user.sponsor_id)),
     "payment.decide": _roles(*OFFICE),
+    "bpjs_payment.submit": lambda user, obj=None: user.role == SPONSOR and (
+        obj is None or owner_sponsor_id(obj) == user.sponsor_id),
+    "bpjs_payment.view": _office_or_own_company,
+    "impact_report.request": lambda user, obj=None: user.role == SPONSOR and (
+        obj is None or owner_sponsor_id(obj) == user.sponsor_id),
+    "story.edit": _roles(*OFFICE),
     "notification.view": lambda user, obj=None: True,
 
     # Workflow moves: each Transition names one of these (`Transition.action`).
     "pledge.agree": _roles(*OFFICE),
     "pledge.activate": _roles(*OFFICE),
+    "pledge.start": _roles(*OFFICE),  # made by recording the signed agreement
     "pledge.complete": _roles(*OFFICE),
     "pledge.cancel": _roles(*OFFICE),
     "agreement.finalise": _roles(*OFFICE),
@@ -193,6 +200,8 @@ RULES: dict[str, Callable[..., bool]] = {
     "minutes.return": _roles(APPROVER),
     "payment.confirm": _roles(*OFFICE),
     "payment.reject": _roles(*OFFICE),
+    "bpjs_payment.confirm": _roles(*OFFICE),
+    "bpjs_payment.reject": _roles(*OFFICE),
     # "invoice.cancel" above; an invoice's paid / partly paid status follows confirmed payments
     "invoice.settle": _roles(*OFFICE),
 }

@@ -116,6 +116,7 @@ def _clean_database(app):
         seed_tariffs()
         db.session.add_all(Setting(key=k, value=v) for k, v in app.config["TEST_CITY_SETTINGS"].items())
         db.session.commit()
+        factories.complete_city()
     limiter.reset()
     FragmentCache.clear_all()  # ids start again at 1: a cached rendering's key could recur
     yield

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import itertools
-from datetime import date
+from datetime import date, time
 
 from stdnum import luhn
 
@@ -27,10 +27,41 @@ def make_sponsor(*, name: str | None = None, npwp: str | None = None, **extra):
 
     n = next(_seq)
     data = {"name": name or f"PT Contoh {n}", "npwp": npwp or valid_npwp(n), "legal_form": "PT",
-            **extra}
+            "address": f"Jl. Contoh No. {n}", **extra}
     sponsor = create_sponsor(actor=None, data=data)
     db.session.commit()
     return sponsor
+
+
+# What official documents print: a test city has every official, account and signatory filled in
+# (documents/readiness.py refuses to issue otherwise); `empty_city()` takes them away again.
+OFFICIALS = {
+    "mayor_name": "Budi Walikota", "secretary_name": "Sri Sekda", "secretary_nip": "19700101 199003 1 001",
+    "city_npwp": "001234564304000", "payee_bank": "Bank Uji Daerah", "payee_account_number": "0012345678",
+    "payee_account_name": "Rekening Kas Umum Daerah Kota Uji", "treasurer_name": "Tuti Bendahara",
+    "treasurer_nip": "19850317 201001 2 004",
+}
+
+
+def complete_city() -> None:
+    from sponsorship.extensions import db
+    from sponsorship.settings.models import Setting
+
+    for key, value in OFFICIALS.items():
+        db.session.merge(Setting(key=key, value=value))
+    db.session.commit()
+
+
+def empty_city() -> None:
+    """Every string setting empty: what a city that has filled in nothing looks like."""
+    from sponsorship.extensions import db
+    from sponsorship.settings.models import Setting
+    from sponsorship.settings.service import SETTINGS
+
+    for s in SETTINGS:
+        if s.type is str:
+            db.session.merge(Setting(key=s.key, value=""))
+    db.session.commit()
 
 
 def make_user(*, role: str, username: str | None = None, sponsor=None,
@@ -49,14 +80,15 @@ def make_user(*, role: str, username: str | None = None, sponsor=None,
 def make_pledge(*, sponsor, programme: str = "premium", status: str = "draft", actor=None,
                 title: str | None = None, quota: int = 10, months: int = 12,
                 start_month: date = date(2026, 1, 1), total_amount: int = 100_000_000,
-                workers_attested: bool = True, covers_arrears: bool = False):
+                workers_attested: bool = True, covers_arrears: bool = False,
+                payment_route: str = "city"):
     """A pledge moved through the real transitions up to `status`."""
     from sponsorship.extensions import db
     from sponsorship.pledges import service
 
     data = {"programme": programme, "title": title or f"Komitmen {next(_seq)}",
             "workers_attested": workers_attested, "start_month": start_month,
-            "covers_arrears": covers_arrears}
+            "covers_arrears": covers_arrears, "payment_route": payment_route}
     if programme == "premium":
         data.update(quota=quota, months=months)
     else:
@@ -66,9 +98,43 @@ def make_pledge(*, sponsor, programme: str = "premium", status: str = "draft", a
     path = {"draft": [], "agreed": ["agree"], "active": ["agree", "activate"],
             "completed": ["agree", "activate", "complete"], "cancelled": ["cancel"]}[status]
     for move in path:
+        if move == "activate" and programme == "premium":  # only a signed agreement starts it
+            signed_agreement_record(pledge)
+            move = "start"
         service.transition_pledge(pledge, move, actor=actor, note="uji")
     db.session.commit()
     return pledge
+
+
+def signed_agreement_record(pledge):
+    """A signed agreement of `pledge` on record, without rendering it (rows only: its document
+    row points at no real file). Tests of the agreement itself go through the real screens."""
+    import hashlib
+    import secrets
+
+    from sponsorship.agreements.models import Agreement
+    from sponsorship.documents.models import Document
+    from sponsorship.extensions import db
+
+    n = next(_seq)
+    document = Document(kind="agreement", number=f"UJI/PKS/{n}", title="PKS uji", issued_by_name="uji",
+                        sha256=hashlib.sha256(f"pks-{n}-{secrets.token_hex(8)}".encode()).hexdigest(),
+                        size=1, page_count=1, storage_path="agreement/none.pdf",
+                        token=secrets.token_urlsafe(24), object_type="agreement", object_id=0,
+                        sponsor_id=pledge.sponsor_id)
+    db.session.add(document)
+    db.session.flush()
+    agreement = Agreement(pledge=pledge, status="signed", city_number=document.number,
+                          signing_date=date(2025, 12, 1), signing_place="Kota Uji",
+                          city_signatory_name="Budi Walikota", city_signatory_title="Wali Kota",
+                          company_signatory_name="Sari Direktur", company_signatory_title="Direktur",
+                          clauses=[{"title": "Uji", "text": "Uji"}], document_id=document.id,
+                          signed_on=date(2025, 12, 15), scan_path="agreements/none.pdf",
+                          scan_sha256="0" * 64)
+    db.session.add(agreement)
+    db.session.flush()
+    document.object_id = agreement.id
+    return agreement
 
 
 def _system_staff():
@@ -124,7 +190,7 @@ def make_proposal(*, status: str = "submitted", staff=None, verifier=None, appro
     if status in ("verified_eligible", "verified_ineligible"):
         return proposal
     minutes = minutes_service.create_minutes(actor=staff, meeting_date=date(2026, 11, 22),
-                                             place="Ruang rapat Setda")
+                                             place="Ruang rapat Setda", meeting_time=time(9, 0))
     minutes_service.add_attendee(minutes, actor=staff, name="Andi", title="Kabag Kesra", agency="Setda")
     minutes_service.add_item(minutes, proposal, actor=staff, amount=amount)
     db.session.commit()
@@ -193,7 +259,8 @@ def make_minutes(*, with_item: bool = False):
     from sponsorship.minutes import service as minutes_service
 
     staff = _system_staff()
-    minutes = minutes_service.create_minutes(actor=staff, meeting_date=date(2026, 11, 22), place="Setda")
+    minutes = minutes_service.create_minutes(actor=staff, meeting_date=date(2026, 11, 22), place="Setda",
+                                             meeting_time=time(9, 30))
     minutes_service.add_attendee(minutes, actor=staff, name="Andi", title="Kabag Kesra", agency="Setda")
     if with_item:
         proposal = make_proposal(status="verified_eligible")
@@ -423,3 +490,34 @@ def set_up_city(code: str, short_name: str | None = None) -> dict:
         db.session.add(row)
     db.session.commit()
     return values
+
+
+def direct_pledge(company, *, persons: int = 2, start_month: date = date(2026, 1, 1)):
+    """An active premium pledge paid directly to BPJS, with `persons` residents allocated."""
+    from sponsorship.allocations import service
+    from sponsorship.beneficiaries.models import Beneficiary
+    from sponsorship.extensions import db
+
+    pledge = make_pledge(sponsor=company, status="active", quota=max(persons, 1), months=12,
+                         start_month=start_month, payment_route="direct")
+    for _ in range(persons):
+        service.allocate(pledge, db.session.get(Beneficiary, registry_resident()), actor=_system_staff(),
+                         start_month=start_month)
+    db.session.commit()
+    return pledge
+
+
+def bpjs_payment_for(company, *, month: date = date(2026, 1, 1)):
+    """A pending proof of a month paid directly to BPJS (2 residents x Rp 35.000)."""
+    from sponsorship.auth.models import User
+    from sponsorship.billing import service
+    from sponsorship.extensions import db
+
+    pledge = direct_pledge(company)
+    payer = db.session.scalar(db.select(User).where(User.sponsor_id == company.id).limit(1)) or \
+        make_user(role="sponsor", sponsor=company)
+    row = service.record_bpjs_payment(pledge, actor=payer, month=month, amount=70_000,
+                                      reference="BPJS-0001", paid_on=date(2026, 1, 8),
+                                      proof=pdf_file("bukti-bpjs.pdf"))
+    db.session.commit()
+    return row

@@ -2,8 +2,13 @@
 
 Clause text may use a few placeholders filled from the pledge when the document is rendered:
 {perusahaan} {nilai} {terbilang} {kuota} {bulan} {iuran} {mulai} {selesai} {kota} {kepala}
-{pengadilan} (the area's name, its head's title and district court come from the settings). Nothing else
-is interpreted: clause text is data, never a template.
+{pengadilan} {rekening} (the area's name, its head's title, district court and the treasury
+account come from the settings). Nothing else is interpreted: clause text is data, never a
+template.
+
+A premium pledge's clauses follow how its premiums are paid: "premium" when the company pays
+the city's treasury account against monthly invoices (the city pays BPJS), "premium_direct" when
+it pays BPJS Kesehatan itself under Donasi JKN and sends BPJS's proof every month.
 """
 from __future__ import annotations
 
@@ -17,12 +22,19 @@ _COMMON_HEAD = [
              "(Universal Health Coverage) bagi penduduk {kota} yang kurang mampu."},
 ]
 _COMMON_TAIL = [
-    {"title": "Pelaporan",
-     "text": "(1) PIHAK PERTAMA menyampaikan laporan pelaksanaan kerja sama kepada PIHAK KEDUA "
-             "setiap 3 (tiga) bulan dan laporan akhir paling lambat 30 (tiga puluh) hari setelah "
-             "Perjanjian ini berakhir.\n"
-             "(2) Laporan sebagaimana dimaksud pada ayat (1) memuat data agregat dan tidak memuat "
-             "data pribadi yang bersifat spesifik."},
+    {"title": "Pemantauan, Evaluasi dan Pelaporan",
+     "text": "(1) PARA PIHAK melakukan pemantauan dan evaluasi atas pelaksanaan Perjanjian ini "
+             "setiap 3 (tiga) bulan.\n"
+             "(2) PIHAK PERTAMA menyampaikan laporan dampak triwulanan kepada PIHAK KEDUA paling "
+             "lambat tanggal 15 (lima belas) bulan pertama setelah triwulan berakhir, dan laporan "
+             "akhir paling lambat 30 (tiga puluh) hari setelah Perjanjian ini berakhir.\n"
+             "(3) Laporan sebagaimana dimaksud pada ayat (2) memuat jumlah penerima manfaat, "
+             "jumlah orang-bulan kepesertaan, iuran yang terutang dan yang telah dibayar, sebaran "
+             "penerima manfaat per kecamatan dan bantuan yang telah disalurkan; laporan memuat "
+             "data agregat dan tidak memuat data pribadi yang bersifat spesifik.\n"
+             "(4) PIHAK KEDUA dapat meminta laporan untuk periode lain melalui portal sponsor.\n"
+             "(5) Hasil pemantauan dan evaluasi menjadi bahan perbaikan pelaksanaan dan "
+             "perpanjangan kerja sama."},
     {"title": "Pelindungan Data Pribadi",
      "text": "PARA PIHAK wajib menjaga kerahasiaan dan melindungi data pribadi penerima manfaat "
              "sesuai dengan Undang-Undang Nomor 27 Tahun 2022 tentang Pelindungan Data Pribadi. "
@@ -52,37 +64,59 @@ _COMMON_TAIL = [
              "ditandatangani oleh PARA PIHAK."},
 ]
 
-DEFAULT_CLAUSES = {
-    "premium": _COMMON_HEAD + [
+def _premium(mechanism: str, first_rights: str, second_duties: str) -> list[dict]:
+    return _COMMON_HEAD + [
         {"title": "Ruang Lingkup",
          "text": "Ruang lingkup Perjanjian ini adalah pembayaran iuran Jaminan Kesehatan Nasional "
                  "bagi {kuota} orang penduduk {kota} yang kurang mampu sebagai peserta Pekerja "
                  "Bukan Penerima Upah kelas III selama {bulan} bulan, terhitung bulan {mulai} "
                  "sampai dengan bulan {selesai}."},
-        {"title": "Mekanisme Pelaksanaan",
-         "text": "(1) PIHAK PERTAMA menetapkan daftar penerima manfaat berdasarkan data terpadu "
-                 "dan menyampaikannya kepada BPJS Kesehatan.\n"
-                 "(2) PIHAK KEDUA membayarkan iuran sebesar {iuran} per orang per bulan langsung "
-                 "kepada BPJS Kesehatan melalui skema Donasi JKN paling lambat tanggal 10 setiap "
-                 "bulan."},
+        {"title": "Mekanisme Pelaksanaan", "text": mechanism},
         {"title": "Hak dan Kewajiban PIHAK PERTAMA",
-         "text": "(1) PIHAK PERTAMA berhak menerima laporan pembayaran iuran dari PIHAK KEDUA.\n"
+         "text": first_rights + "\n"
                  "(2) PIHAK PERTAMA berkewajiban menetapkan dan memutakhirkan daftar penerima "
                  "manfaat, serta mengganti penerima manfaat yang meninggal dunia, pindah, atau "
                  "telah menjadi peserta Penerima Bantuan Iuran."},
         {"title": "Hak dan Kewajiban PIHAK KEDUA",
          "text": "(1) PIHAK KEDUA berhak memperoleh laporan pelaksanaan dan publikasi atas "
-                 "partisipasinya sesuai persetujuannya.\n"
-                 "(2) PIHAK KEDUA berkewajiban membayar iuran tepat waktu sesuai Pasal 3 dan "
-                 "telah mendaftarkan seluruh pekerjanya sebagai peserta Jaminan Kesehatan "
-                 "Nasional."},
+                 "partisipasinya sesuai persetujuannya.\n" + second_duties},
         {"title": "Pembiayaan",
          "text": "Nilai kerja sama ini sebesar {nilai} ({terbilang}), yang bersumber dari dana "
                  "Tanggung Jawab Sosial dan Lingkungan {perusahaan}."},
         {"title": "Jangka Waktu",
          "text": "Perjanjian ini berlaku selama {bulan} bulan, terhitung bulan {mulai} sampai "
                  "dengan bulan {selesai}."},
-    ] + _COMMON_TAIL,
+    ] + _COMMON_TAIL
+
+
+DEFAULT_CLAUSES = {
+    # Through the city: monthly invoice, payment into the treasury account, receipt.
+    "premium": _premium(
+        "(1) PIHAK PERTAMA menetapkan daftar penerima manfaat berdasarkan data terpadu "
+        "dan menyampaikannya kepada BPJS Kesehatan.\n"
+        "(2) PIHAK PERTAMA menerbitkan tagihan iuran setiap bulan kepada PIHAK KEDUA sebesar "
+        "{iuran} per orang per bulan untuk setiap penerima manfaat pada bulan tersebut.\n"
+        "(3) PIHAK KEDUA membayar tagihan ke {rekening} paling lambat tanggal 10 bulan "
+        "berjalan, dengan mencantumkan berita transfer yang tertera pada tagihan.\n"
+        "(4) PIHAK PERTAMA menerbitkan tanda terima atas setiap pembayaran yang diterima dan "
+        "membayarkan iuran penerima manfaat kepada BPJS Kesehatan.",
+        "(1) PIHAK PERTAMA berhak menerima pembayaran iuran dari PIHAK KEDUA sesuai tagihan.",
+        "(2) PIHAK KEDUA berkewajiban membayar tagihan iuran tepat waktu sesuai Pasal 3 dan "
+        "telah mendaftarkan seluruh pekerjanya sebagai peserta Jaminan Kesehatan Nasional."),
+    # Directly to BPJS Kesehatan under Donasi JKN: no invoice; BPJS's proof every month.
+    "premium_direct": _premium(
+        "(1) PIHAK PERTAMA menetapkan daftar penerima manfaat berdasarkan data terpadu "
+        "dan menyampaikannya kepada BPJS Kesehatan.\n"
+        "(2) PIHAK KEDUA membayarkan iuran sebesar {iuran} per orang per bulan langsung "
+        "kepada BPJS Kesehatan melalui skema Donasi JKN paling lambat tanggal 10 setiap "
+        "bulan.\n"
+        "(3) PIHAK KEDUA mengunggah bukti pembayaran dari BPJS Kesehatan untuk setiap bulan "
+        "melalui portal sponsor, dan PIHAK PERTAMA memeriksa serta mengonfirmasinya.\n"
+        "(4) Dana kerja sama tidak melalui rekening kas daerah.",
+        "(1) PIHAK PERTAMA berhak menerima bukti pembayaran iuran dari PIHAK KEDUA setiap bulan.",
+        "(2) PIHAK KEDUA berkewajiban membayar iuran tepat waktu sesuai Pasal 3, menyampaikan "
+        "bukti pembayarannya, dan telah mendaftarkan seluruh pekerjanya sebagai peserta Jaminan "
+        "Kesehatan Nasional."),
     "aid_fund": _COMMON_HEAD + [
         {"title": "Ruang Lingkup",
          "text": "Ruang lingkup Perjanjian ini adalah penyediaan dana bantuan biaya non-medis "

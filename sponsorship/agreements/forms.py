@@ -4,12 +4,12 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 CLAUSES_HELP = _l("Setiap pasal diawali baris \"## Judul pasal\". Penanda yang diisi otomatis: "
                   "{perusahaan} {nilai} {terbilang} {kuota} {bulan} {iuran} {mulai} {selesai} {kota} "
-                  "{kepala} {pengadilan}.")
+                  "{kepala} {pengadilan} {rekening}.")
 
 
 class AgreementForm(FlaskForm):
@@ -25,6 +25,11 @@ class AgreementForm(FlaskForm):
                                          validators=[DataRequired(), Length(max=120)])
     company_signatory_title = StringField(_l("Jabatan penanda tangan pihak perusahaan"),
                                           validators=[DataRequired(), Length(max=200)])
+    bpjs_party = BooleanField(_l("BPJS Kesehatan turut menandatangani sebagai PIHAK KETIGA"))
+    bpjs_signatory_name = StringField(_l("Penanda tangan BPJS Kesehatan"),
+                                      validators=[Optional(), Length(max=120)])
+    bpjs_signatory_title = StringField(_l("Jabatan penanda tangan BPJS Kesehatan"),
+                                       validators=[Optional(), Length(max=200)])
     clauses = TextAreaField(_l("Pasal-pasal"), description=CLAUSES_HELP,
                             validators=[Optional(), Length(max=60000)], render_kw={"rows": 18})
 
@@ -35,7 +40,9 @@ class SignForm(FlaskForm):
 
 
 class FinaliseForm(FlaskForm):
-    pass
+    confirm = BooleanField(_l("Saya telah memeriksa pratinjau PDF (DRAF) dan menyetujui teksnya. "
+                              "Setelah difinalkan, perjanjian tidak dapat diubah lagi."),
+                           validators=[DataRequired(_l("Centang konfirmasi untuk memfinalkan."))])
 
 
 class ClausesForm(FlaskForm):

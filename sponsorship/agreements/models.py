@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sponsorship.core.models import TimestampMixin
@@ -57,6 +57,10 @@ class Agreement(TimestampMixin, db.Model):
     signed_on: Mapped[date | None]
     scan_path: Mapped[str | None] = mapped_column(String(300))
     scan_sha256: Mapped[str | None] = mapped_column(String(64))
+    # BPJS Kesehatan signs as PIHAK KETIGA when the parties want it (a tripartite PKS).
+    bpjs_party: Mapped[bool] = mapped_column(default=False, server_default=false())
+    bpjs_signatory_name: Mapped[str | None] = mapped_column(String(120))
+    bpjs_signatory_title: Mapped[str | None] = mapped_column(String(200))
 
     pledge: Mapped[Pledge] = relationship()
     document: Mapped[Document | None] = relationship()
@@ -71,3 +75,8 @@ class Agreement(TimestampMixin, db.Model):
     @property
     def status_label(self) -> str:
         return STATUSES[self.status]
+
+    @property
+    def pays_through_city(self) -> bool:
+        """Premiums paid into the city's account: the clauses print that account."""
+        return self.pledge.is_premium and not self.pledge.pays_directly

@@ -11,10 +11,18 @@ from sponsorship.agreements.clauses import DEFAULT_CLAUSES, fill
 from sponsorship.agreements.models import DRAFT, FINAL, SIGNED, STATUSES, Agreement, AgreementTemplate
 from sponsorship.audit import service as audit
 from sponsorship.core.errors import DomainError
-from sponsorship.core.formatting import month_label, tanggal_resmi, tanggal_terbilang, terbilang
+from sponsorship.core.formatting import (
+    month_label,
+    npwp,
+    rupiah_resmi,
+    tanggal_resmi,
+    tanggal_terbilang,
+    terbilang,
+)
 from sponsorship.core.models import utcnow
 from sponsorship.core.uploads import StoredFile
 from sponsorship.core.workflow import Transition, Workflow
+from sponsorship.documents import readiness
 from sponsorship.documents import service as documents
 from sponsorship.documents.models import ADDENDUM, AGREEMENT, Document
 from sponsorship.documents.render import render_pdf
@@ -37,11 +45,26 @@ AGREEMENT_FLOW = Workflow(
 
 FIELDS = ("company_number", "signing_date", "signing_place", "city_signatory_name",
           "city_signatory_title", "company_signatory_name", "company_signatory_title")
+BPJS_FIELDS = ("bpjs_signatory_name", "bpjs_signatory_title")
+
+# What the agreement rests on, printed before its articles ("Dengan memperhatikan").
+LEGAL_BASIS = (
+    "Undang-Undang Nomor 23 Tahun 2014 tentang Pemerintahan Daerah sebagaimana telah beberapa kali "
+    "diubah, terakhir dengan Undang-Undang Nomor 6 Tahun 2023",
+    "Undang-Undang Nomor 40 Tahun 2007 tentang Perseroan Terbatas, Pasal 74",
+    "Peraturan Pemerintah Nomor 47 Tahun 2012 tentang Tanggung Jawab Sosial dan Lingkungan Perseroan "
+    "Terbatas",
+    "Peraturan Pemerintah Nomor 28 Tahun 2018 tentang Kerja Sama Daerah",
+    "Peraturan Presiden Nomor 82 Tahun 2018 tentang Jaminan Kesehatan sebagaimana telah beberapa kali "
+    "diubah, terakhir dengan Peraturan Presiden Nomor 59 Tahun 2024",
+    "Peraturan Menteri Dalam Negeri Nomor 22 Tahun 2020 tentang Tata Cara Kerja Sama Daerah dengan "
+    "Daerah Lain dan Kerja Sama Daerah dengan Pihak Ketiga",
+)
 
 
-def rupiah_resmi(amount: int) -> str:
-    """`Rp210.000.000,00`, the way letters write amounts in figures."""
-    return f"Rp{amount:,}".replace(",", ".") + ",00"
+def template_key(pledge: Pledge) -> str:
+    """Which default clauses a pledge's agreement starts from: they follow the money flow."""
+    return "premium_direct" if pledge.pays_directly else pledge.programme
 
 
 def template_clauses(programme: str) -> list[dict]:
@@ -86,6 +109,12 @@ def _apply(agreement: Agreement, data: dict) -> None:
         if value is None and name != "company_number":
             raise DomainError(_l("Wajib diisi."), field=name)
         setattr(agreement, name, value)
+    agreement.bpjs_party = bool(data.get("bpjs_party"))
+    for name in BPJS_FIELDS:
+        value = (data.get(name) or "").strip() or None
+        if agreement.bpjs_party and value is None:
+            raise DomainError(_l("Wajib diisi bila BPJS Kesehatan menjadi PIHAK KETIGA."), field=name)
+        setattr(agreement, name, value if agreement.bpjs_party else None)
     if "clauses" in data:
         if not data["clauses"]:
             raise DomainError(_l("Perjanjian harus memuat paling sedikit satu pasal."), field="clauses")
@@ -98,7 +127,7 @@ def create_agreement(pledge: Pledge, *, actor, data: dict) -> Agreement:
         raise DomainError(_l("Komitmen yang dibatalkan tidak dapat dibuatkan perjanjian."))
     if db.session.scalar(db.select(Agreement.id).where(Agreement.pledge_id == pledge.id)):
         raise DomainError(_l("Komitmen ini sudah memiliki perjanjian."))
-    agreement = Agreement(pledge=pledge, status=DRAFT, clauses=template_clauses(pledge.programme))
+    agreement = Agreement(pledge=pledge, status=DRAFT, clauses=template_clauses(template_key(pledge)))
     with db.session.no_autoflush:
         _apply(agreement, data)
     db.session.add(agreement)
@@ -125,6 +154,9 @@ def placeholders(pledge: Pledge) -> dict[str, str]:
         "kepala": get_setting("head_title"),
         "pengadilan": get_setting("court_name"),
         "bulan": str(pledge.months or ""),
+        "rekening": "rekening {bank} nomor {number} atas nama {name}".format(
+            bank=get_setting("payee_bank"), number=get_setting("payee_account_number"),
+            name=get_setting("payee_account_name")),
     }
     if pledge.is_premium:
         values.update(kuota=str(pledge.quota), iuran=rupiah_resmi(pledge.monthly_amount),
@@ -145,8 +177,13 @@ def agreement_context(agreement: Agreement, *, number: str | None = None) -> dic
         "signing_date": tanggal_resmi(agreement.signing_date),
         "signing_place": agreement.signing_place,
         "city_name": get_setting("city_name"),
+        "city_address": get_setting("unit_address"),
+        "legal_basis": LEGAL_BASIS,
+        "pays_directly": pledge.pays_directly,
+        "bpjs": {"name": agreement.bpjs_signatory_name, "title": agreement.bpjs_signatory_title}
+        if agreement.bpjs_party else None,
         "city_signatory": {"name": agreement.city_signatory_name, "title": agreement.city_signatory_title},
-        "company": {"name": sponsor.name, "address": sponsor.address, "npwp": sponsor.npwp},
+        "company": {"name": sponsor.name, "address": sponsor.address, "npwp": npwp(sponsor.npwp)},
         "company_signatory": {"name": agreement.company_signatory_name,
                               "title": agreement.company_signatory_title},
         "programme": pledge.programme,
@@ -168,6 +205,7 @@ def transition_agreement(agreement: Agreement, name: str, *, actor, signed_on: d
     t = AGREEMENT_FLOW.check(name, agreement, actor)
     changes: dict[str, list] = {}
     if t.target == FINAL:
+        readiness.require_ready(AGREEMENT, agreement=agreement)
         number = documents.allocate_number(AGREEMENT, agreement.signing_date.year)
         document = documents.issue_document(
             kind=AGREEMENT, template=TEMPLATE, context=agreement_context(agreement, number=number),
@@ -187,7 +225,7 @@ def transition_agreement(agreement: Agreement, name: str, *, actor, signed_on: d
     AGREEMENT_FLOW.move(agreement, name, actor=actor, changes=changes)
     if t.target == SIGNED and agreement.pledge.status == AGREED:
         # A signed agreement starts the programme; the pledge moves through its own workflow.
-        pledge_service.transition_pledge(agreement.pledge, "activate", actor=actor,
+        pledge_service.transition_pledge(agreement.pledge, "start", actor=actor,
                                          note=f"PKS {agreement.city_number} ditandatangani")
     return agreement
 
@@ -205,6 +243,7 @@ def issue_addendum(agreement: Agreement, *, actor, clauses: list[dict]) -> Docum
         raise DomainError(_l("Addendum hanya untuk perjanjian yang sudah final."))
     if not clauses:
         raise DomainError(_l("Addendum harus memuat paling sedikit satu pasal."), field="clauses")
+    readiness.require_ready(ADDENDUM, agreement=agreement)
     seq = len(addenda(agreement)) + 1
     context = agreement_context(agreement)
     values = placeholders(agreement.pledge)

@@ -15,6 +15,8 @@ from sponsorship.agreements.models import Agreement
 from sponsorship.audit.service import history
 from sponsorship.core import uploads
 from sponsorship.core.forms import form_refusals
+from sponsorship.documents import readiness
+from sponsorship.documents.models import AGREEMENT
 from sponsorship.documents.views import send_document
 from sponsorship.extensions import db
 from sponsorship.pledges.models import Pledge
@@ -42,7 +44,7 @@ def edit(pledge_id: int):
     if agreement is not None and not form.is_submitted():
         form.clauses.data = to_text(agreement.clauses)
     elif agreement is None and not form.is_submitted():
-        form.clauses.data = to_text(service.template_clauses(pledge.programme))
+        form.clauses.data = to_text(service.template_clauses(service.template_key(pledge)))
     if form.validate_on_submit() and (agreement is None or agreement.status == "draft"):
         data = dict(form.data)
         data.pop("clauses")
@@ -72,16 +74,26 @@ def preview(pledge_id: int):
     return _pdf_response(service.preview_pdf(agreement), f"pks-draf-{pledge.id}.pdf")
 
 
-@bp.route("/pledges/<int:pledge_id>/agreement/finalise", methods=["POST"])
+@bp.route("/pledges/<int:pledge_id>/agreement/finalise", methods=["GET", "POST"])
 @policy.require("agreement.edit")
 def finalise(pledge_id: int):
+    """A page of its own: what is still missing, or the DRAF preview and a confirmation that
+    says the step cannot be undone; only a confirmed POST numbers and freezes the agreement."""
     pledge = policy.get_or_404(Pledge, pledge_id, "pledge.edit")
     agreement = _agreement_of(pledge) or abort(404)
-    if not FinaliseForm().validate_on_submit():
-        abort(400)
-    service.transition_agreement(agreement, "finalise", actor=current_user)
-    flash(_l("Perjanjian difinalkan dengan nomor %(n)s.", n=agreement.city_number), "success")
-    return redirect(url_for(".edit", pledge_id=pledge.id))
+    form = FinaliseForm()
+    if agreement.status != "draft" and not form.is_submitted():
+        return redirect(url_for(".edit", pledge_id=pledge.id))
+    if form.is_submitted() and agreement.status == "draft" and not form.validate():
+        flash(_l("Centang konfirmasi untuk memfinalkan."), "danger")
+        return redirect(url_for(".finalise", pledge_id=pledge.id))
+    if form.is_submitted():
+        service.transition_agreement(agreement, "finalise", actor=current_user)
+        flash(_l("Perjanjian difinalkan dengan nomor %(n)s.", n=agreement.city_number), "success")
+        return redirect(url_for(".edit", pledge_id=pledge.id))
+    return render_template("agreements/finalise.html", pledge=pledge, agreement=agreement, form=form,
+                           missing=readiness.missing(AGREEMENT, agreement=agreement),
+                           context=service.agreement_context(agreement))
 
 
 @bp.route("/pledges/<int:pledge_id>/agreement/sign", methods=["POST"])

@@ -36,7 +36,7 @@ def _start_pledge(pledge, agreement, staff) -> None:
 
         scan = uploads.store_upload(_pdf("pks-bertanda-tangan"), folder=f"agreements/{agreement.id}")
         agreements.transition_agreement(agreement, "sign", actor=staff, signed_on=SIGNED_ON, scan=scan)
-    if pledge.status == AGREED:  # no agreement to sign: start the pledge through its own workflow
+    if pledge.status == AGREED and not pledge.is_premium:  # a premium pledge starts by its PKS only
         pledge_service.transition_pledge(pledge, "activate", actor=staff)
 
 

@@ -115,3 +115,50 @@ class Payment(TimestampMixin, db.Model):
     @property
     def status_label(self):
         return PAYMENT_STATUSES[self.status]
+
+
+class BpjsPayment(SponsorOwnedMixin, TimestampMixin, db.Model):
+    """A month's premiums a company paid to BPJS Kesehatan itself (Donasi JKN), with BPJS's
+    proof of payment; staff confirm it or reject it with a note. No invoice exists for it."""
+
+    __tablename__ = "bpjs_payment"
+    __table_args__ = (
+        # One proof standing per pledge and month: a rejected one may be replaced.
+        Index("uq_bpjs_payment_pledge_month_live", "pledge_id", "month", unique=True,
+              sqlite_where=db.text("status <> 'rejected'"),
+              postgresql_where=db.text("status <> 'rejected'")),
+        CheckConstraint("status IN ('pending', 'confirmed', 'rejected')", name="status_known"),
+        CheckConstraint("amount > 0 AND persons > 0 AND amount_due = persons * tariff",
+                        name="amounts_consistent"),
+        CheckConstraint("status = 'pending' OR decided_at IS NOT NULL", name="decided_complete"),
+        CheckConstraint("status <> 'rejected' OR decision_note IS NOT NULL", name="rejection_reasoned"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pledge_id: Mapped[int] = mapped_column(ForeignKey("pledge.id"), index=True)
+    sponsor_id: Mapped[int] = mapped_column(ForeignKey("sponsor.id"), index=True)
+    month: Mapped[date]
+    persons: Mapped[int]  # the billing rule's count for the month, when the proof came in
+    tariff: Mapped[Money]
+    amount_due: Mapped[Money]
+    amount: Mapped[Money]  # what BPJS's proof says was paid
+    reference: Mapped[str] = mapped_column(String(80))
+    paid_on: Mapped[date]
+    proof_path: Mapped[str] = mapped_column(String(300))
+    proof_sha256: Mapped[str] = mapped_column(String(64))
+    proof_mime: Mapped[str] = mapped_column(String(40))
+    proof_name: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(10), default=PENDING)
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None]
+    decision_note: Mapped[str | None] = mapped_column(Text)
+
+    pledge: Mapped[Pledge] = relationship()
+
+    def __str__(self) -> str:
+        return f"#{self.id} {self.month:%Y-%m} {self.reference}"
+
+    @property
+    def status_label(self):
+        return PAYMENT_STATUSES[self.status]

@@ -34,17 +34,28 @@ from sponsorship.billing.models import (
     PAYMENT_STATUSES,
     PENDING,
     REJECTED,
+    BpjsPayment,
     Invoice,
     Payment,
 )
 from sponsorship.core import uploads
 from sponsorship.core.errors import DomainError
-from sponsorship.core.formatting import rupiah, terbilang
+from sponsorship.core.formatting import (
+    BULAN,
+    month_label,
+    npwp,
+    rupiah,
+    rupiah_resmi,
+    tanggal_resmi,
+    terbilang,
+)
 from sponsorship.core.models import utcnow
 from sponsorship.core.months import add_months
 from sponsorship.core.workflow import Transition, Workflow
+from sponsorship.documents import readiness
 from sponsorship.extensions import db
 from sponsorship.pledges.models import ACTIVE, PREMIUM, Pledge
+from sponsorship.pledges.models import CITY as CITY_ROUTE
 from sponsorship.settings.service import tariff_for
 
 DUE_DAY = 10
@@ -134,20 +145,41 @@ def sync_status(invoice: Invoice, *, actor, note: str | None = None) -> Invoice:
     return invoice
 
 
+def month_resmi(month: date) -> str:
+    """`Januari 2026` in Indonesian whatever the UI language (document titles)."""
+    return f"{BULAN[month.month - 1]} {month.year}"
+
+
+def payment_reference(invoice: Invoice) -> str:
+    """What the company writes in the transfer's description, so the treasurer matches it."""
+    return f"CSR-{invoice.month:%Y%m}-{invoice.id:05d}"
+
+
 def invoice_context(invoice: Invoice) -> dict:
-    """Plain values only for the print template."""
+    """Plain values only for the print template (invoice and receipt)."""
+    from sponsorship.settings.service import get_setting
+
     pledge = invoice.pledge
     return {
         "title": f"Tagihan iuran JKN {invoice.month:%m/%Y}",
         "sponsor_name": pledge.sponsor.name,
-        "sponsor_npwp": pledge.sponsor.npwp,
+        "sponsor_address": pledge.sponsor.address or "",
+        "sponsor_npwp": npwp(pledge.sponsor.npwp),
+        "city_npwp": npwp(get_setting("city_npwp")),
         "pledge_title": pledge.title,
         "month": invoice.month,
+        "month_text": month_label(invoice.month),
         "persons": invoice.persons,
-        "tariff_text": rupiah(invoice.tariff),
-        "amount_text": rupiah(invoice.amount),
+        "tariff_text": rupiah_resmi(invoice.tariff),
+        "amount_text": rupiah_resmi(invoice.amount),
         "amount_words": terbilang(invoice.amount),
         "due_on": invoice.due_on,
+        "due_on_text": tanggal_resmi(invoice.due_on),
+        "payment_reference": payment_reference(invoice),
+        "payee": {"bank": get_setting("payee_bank"), "number": get_setting("payee_account_number"),
+                  "name": get_setting("payee_account_name")},
+        "signatory": {"title": get_setting("treasurer_title"), "name": get_setting("treasurer_name"),
+                      "nip": get_setting("treasurer_nip")},
     }
 
 
@@ -156,7 +188,7 @@ def _issue_invoice_document(invoice: Invoice, *, actor) -> None:
 
     document = documents.issue_document(
         kind=INVOICE_KIND, template="billing/invoice_pdf.html", context=invoice_context(invoice),
-        title=f"Tagihan {invoice.pledge.sponsor.name} {invoice.month:%Y-%m}",
+        title=f"Tagihan iuran JKN bulan {month_resmi(invoice.month)}, {invoice.pledge.sponsor.name}",
         object_type="invoice", object_id=invoice.id, actor=actor, sponsor_id=invoice.sponsor_id)
     db.session.flush()
     invoice.document_id = document.id
@@ -168,6 +200,10 @@ def bill_pledge_month(pledge: Pledge, month: date, *, actor,
     month = month.replace(day=1)
     if pledge.programme != PREMIUM or pledge.status != ACTIVE or not in_period(pledge, month):
         return "not_billable", None
+    if pledge.pays_directly:  # paid to BPJS by the company itself: a proof per month, no invoice
+        return "not_billable", None
+    if with_document:
+        readiness.require_ready(INVOICE_KIND, sponsor=pledge.sponsor)
     live = (Invoice.pledge_id == pledge.id, Invoice.month == month, Invoice.status != CANCELLED)
     existing = db.session.scalar(db.select(Invoice).where(*live))
     if existing is not None:
@@ -228,6 +264,7 @@ def bill_month(month: date, *, actor, with_document: bool = True) -> dict[str, i
     counts = {"created": 0, "existing": 0, "empty": 0, "no_tariff": 0}
     pledges = db.session.scalars(
         db.select(Pledge).where(Pledge.programme == PREMIUM, Pledge.status == ACTIVE,
+                                Pledge.payment_route == CITY_ROUTE,
                                 Pledge.start_month <= month).order_by(Pledge.id)).all()
     for pledge in pledges:
         if not in_period(pledge, month):
@@ -287,6 +324,8 @@ def record_payment(invoice: Invoice, *, actor, amount: int | None, reference: st
 def decide_payment(payment: Payment, name: str, *, actor, note: str | None = None) -> Payment:
     """The only way a payment's status changes: staff confirm it, or reject it with a note."""
     t = PAYMENT_FLOW.check(name, payment, actor)
+    if t.target == CONFIRMED:  # confirming issues the receipt
+        readiness.require_ready(RECEIPT_KIND, sponsor=payment.invoice.pledge.sponsor)
     note = (note or "").strip() or None
     if t.needs_note and not note:
         raise DomainError(_l("Alasan penolakan wajib diisi."), field="note")
@@ -315,10 +354,12 @@ def _issue_receipt(payment: Payment, *, actor) -> None:
     documents.issue_document(
         kind=RECEIPT_KIND, template="billing/receipt_pdf.html",
         context={**invoice_context(invoice), "title": "Tanda terima pembayaran",
-                 "invoice_number": invoice_number(invoice), "paid_text": rupiah(payment.amount),
+                 "invoice_number": invoice_number(invoice), "paid_text": rupiah_resmi(payment.amount),
                  "paid_words": terbilang(payment.amount), "reference": payment.reference,
-                 "paid_on": payment.paid_on},
-        title=f"Tanda terima {invoice.pledge.sponsor.name} {invoice.month:%Y-%m} #{payment.id}",
+                 "paid_on": payment.paid_on, "paid_on_text": tanggal_resmi(payment.paid_on),
+                 "received_on_text": tanggal_resmi((payment.decided_at or utcnow()).date())},
+        title=f"Tanda terima iuran JKN bulan {month_resmi(invoice.month)}, {invoice.pledge.sponsor.name} "
+              f"#{payment.id}",
         object_type="payment", object_id=payment.id, actor=actor, sponsor_id=invoice.sponsor_id)
 
 
@@ -328,6 +369,97 @@ def invoice_number(invoice: Invoice) -> str | None:
     if invoice.document_id is None:
         return None
     return db.session.scalar(db.select(Document.number).where(Document.id == invoice.document_id))
+
+
+# ---- premiums paid by the company directly to BPJS Kesehatan (Donasi JKN) -----------------
+
+BPJS_PAYMENT_FLOW = Workflow(
+    PAYMENT_STATUSES,
+    [
+        Transition("confirm", frozenset({PENDING}), CONFIRMED, "bpjs_payment.confirm",
+                   _l("Konfirmasi bukti bayar BPJS")),
+        Transition("reject", frozenset({PENDING}), REJECTED, "bpjs_payment.reject", _l("Tolak"),
+                   style="danger", needs_note=True),
+    ],
+    stale_message=_l("Bukti bayar ini sudah diputuskan."),
+)
+
+
+def month_due(pledge: Pledge, month: date) -> tuple[int, int]:
+    """(persons, participant share) the billing rule counts for `month`: what is due to BPJS."""
+    tariff = tariff_for(month, 3)
+    return persons_in_month(pledge, month), tariff.participant_share if tariff else 0
+
+
+def record_bpjs_payment(pledge: Pledge, *, actor, month: date | None, amount: int | None,
+                        reference: str, paid_on: date | None, proof) -> BpjsPayment:
+    """The company reports one month paid to BPJS with BPJS's proof; staff confirm it."""
+    policy.authorise("bpjs_payment.submit", pledge, user=actor)
+    if not pledge.pays_directly or pledge.status != ACTIVE:
+        raise DomainError(_l("Komitmen ini tidak dibayar langsung ke BPJS Kesehatan."))
+    if month is None or not in_period(pledge, month.replace(day=1)):
+        raise DomainError(_l("Bulan di luar masa komitmen."), field="month")
+    month = month.replace(day=1)
+    reference = (reference or "").strip()
+    if not reference:
+        raise DomainError(_l("Nomor transaksi BPJS wajib diisi."), field="reference")
+    if not amount or amount <= 0:
+        raise DomainError(_l("Nominal harus lebih dari nol."), field="amount")
+    if paid_on is None or paid_on > date.today():
+        raise DomainError(_l("Tanggal bayar wajib diisi dan tidak boleh di masa depan."), field="paid_on")
+    persons, tariff = month_due(pledge, month)
+    if persons == 0 or tariff == 0:
+        raise DomainError(_l("Tidak ada warga yang ditanggung pada bulan ini."), field="month")
+    live = db.session.scalar(db.select(BpjsPayment.id).where(
+        BpjsPayment.pledge_id == pledge.id, BpjsPayment.month == month, BpjsPayment.status != REJECTED))
+    if live is not None:
+        raise DomainError(_l("Bukti bayar bulan ini sudah dikirim."), field="month")
+    stored = uploads.store_upload(proof, kinds=PROOF_KINDS, folder=f"bpjs_payments/{pledge.id}")
+    row = BpjsPayment(pledge_id=pledge.id, sponsor_id=pledge.sponsor_id, month=month, persons=persons,
+                      tariff=tariff, amount_due=persons * tariff, amount=amount, reference=reference[:80],
+                      paid_on=paid_on, proof_path=stored.path, proof_sha256=stored.sha256,
+                      proof_mime=stored.mime, proof_name=stored.original_name, status=PENDING,
+                      submitted_by_id=actor.id)
+    try:
+        with db.session.begin_nested():  # the same month sent twice at once: one stands
+            db.session.add(row)
+            db.session.flush()
+    except IntegrityError:
+        raise DomainError(_l("Bukti bayar bulan ini sudah dikirim."), field="month") from None
+    audit.record_create(row, actor=actor)
+    return row
+
+
+def decide_bpjs_payment(row: BpjsPayment, name: str, *, actor, note: str | None = None) -> BpjsPayment:
+    t = BPJS_PAYMENT_FLOW.check(name, row, actor)
+    note = (note or "").strip() or None
+    if t.needs_note and not note:
+        raise DomainError(_l("Alasan penolakan wajib diisi."), field="note")
+    BPJS_PAYMENT_FLOW.move(row, name, actor=actor, note=note,
+                           values={"decided_at": utcnow(), "decided_by_id": actor.id, "decision_note": note})
+    return row
+
+
+def direct_statement(pledge: Pledge) -> list[dict]:
+    """Per month of a directly paid pledge: persons and amount due, the proof and its status."""
+    proofs = {p.month: p for p in db.session.scalars(
+        db.select(BpjsPayment).where(BpjsPayment.pledge_id == pledge.id)
+        .order_by(case((BpjsPayment.status == REJECTED, 0), else_=1), BpjsPayment.id))}
+    rows = []
+    for month in pledge_months(pledge):
+        persons, tariff = month_due(pledge, month)
+        proof = proofs.get(month)
+        rows.append({"month": month, "persons": persons, "due": persons * tariff, "proof": proof,
+                     "paid": proof.amount if proof and proof.status == CONFIRMED else 0})
+    return rows
+
+
+def bpjs_paid_total(sponsor_id: int, start: date, end: date) -> int:
+    """Confirmed direct payments to BPJS for the months start..end."""
+    return int(db.session.scalar(
+        db.select(func.coalesce(func.sum(BpjsPayment.amount), 0))
+        .where(BpjsPayment.sponsor_id == sponsor_id, BpjsPayment.month >= start, BpjsPayment.month <= end,
+               BpjsPayment.status == CONFIRMED)) or 0)
 
 
 # ---- reading ------------------------------------------------------------------------------

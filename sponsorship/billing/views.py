@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload
 from sponsorship import policy
 from sponsorship.billing import service
 from sponsorship.billing.forms import BillRunForm, CancelInvoiceForm, DecisionForm, PaymentForm
-from sponsorship.billing.models import ISSUED, PARTIALLY_PAID, PENDING, Invoice, Payment
+from sponsorship.billing.models import ISSUED, PARTIALLY_PAID, PENDING, BpjsPayment, Invoice, Payment
 from sponsorship.core import uploads
 from sponsorship.core.errors import DomainError
 from sponsorship.core.forms import form_refusals
@@ -59,8 +59,15 @@ def index():
             db.select(Payment).where(Payment.status == PENDING)
             .options(joinedload(Payment.invoice).joinedload(Invoice.pledge).joinedload(Pledge.sponsor))
             .order_by(Payment.id).limit(100)).all()
+    bpjs_pending = []
+    if policy.can("bpjs_payment.confirm"):
+        bpjs_pending = db.session.scalars(
+            db.select(BpjsPayment).where(BpjsPayment.status == PENDING)
+            .options(joinedload(BpjsPayment.pledge).joinedload(Pledge.sponsor))
+            .order_by(BpjsPayment.id).limit(100)).all()
     sponsor_id = current_user.sponsor_id if current_user.role == "sponsor" else None
     return render_template("billing/index.html", invoices=invoices, pending=pending, show=show,
+                           bpjs_pending=bpjs_pending, decision_form=DecisionForm(),
                            totals=service.money_totals(sponsor_id, today), today=today, page=page,
                            run_form=BillRunForm() if policy.can("billing.run") else None)
 
@@ -169,3 +176,28 @@ def statement(pledge_id: int):
     totals["person_months"] = sum(r["persons"] or 0 for r in rows)
     return render_template("billing/statement.html", pledge=pledge, rows=rows, totals=totals,
                            today=date.today())
+
+
+@bp.route("/bpjs-payments/<int:payment_id>/<move>", methods=["POST"])
+@policy.require("payment.decide")
+def decide_bpjs(payment_id: int, move: str):
+    """Staff confirm a company's proof of a month paid to BPJS, or reject it with a note."""
+    row = policy.get_or_404(BpjsPayment, payment_id, "payment.decide", view_action="bpjs_payment.view")
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    with form_refusals(None) as outcome:
+        service.decide_bpjs_payment(row, move, actor=current_user, note=form.note.data)
+    if not outcome.ok:
+        flash(str(outcome.error.message), "danger")
+    else:
+        flash(_l("Bukti bayar BPJS dikonfirmasi.") if move == "confirm" else _l("Bukti bayar BPJS ditolak."),
+              "success")
+    return redirect(url_for("billing.index"))
+
+
+@bp.route("/bpjs-payments/<int:payment_id>/proof")
+@policy.require("billing.list")
+def bpjs_proof(payment_id: int):
+    row = policy.get_or_404(BpjsPayment, payment_id, "bpjs_payment.view")
+    return uploads.send_upload(row.proof_path, mime=row.proof_mime, download_name=row.proof_name)

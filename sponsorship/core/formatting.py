@@ -44,6 +44,31 @@ def _format_date(value: date, pattern: str, locale: str) -> str:
     return babel_format_date(value, pattern, locale=locale)
 
 
+def rupiah_resmi(amount: int | None) -> str:
+    """`Rp42.000,00`: amounts in figures as official letters and documents write them.
+
+    Every issued document uses this one style (the `rupiah_resmi` filter); pages use `rupiah`.
+    """
+    if amount is None:
+        return "–"
+    return f"Rp{int(amount):,}".replace(",", ".") + ",00"
+
+
+def npwp(value: str | None) -> str:
+    """An NPWP as documents print it: `01.308.224.3-323.000` for the 15-digit form (or the
+    16-digit form that is a 0 and those 15), a person's 16-digit NPWP (their NIK) as it is.
+
+    stdnum's format() applies the 15-digit pattern to 16 digits, hence the leading-0 case."""
+    from stdnum.id import npwp as stdnum_npwp
+
+    digits = "".join(ch for ch in (value or "") if ch.isdigit())
+    if len(digits) == 16 and digits.startswith("0"):
+        digits = digits[1:]
+    if len(digits) == 15:
+        return stdnum_npwp.format(digits)
+    return digits or "–"
+
+
 def terbilang(amount: int) -> str:
     """Amount in Indonesian words, as official documents write it: 'dua ratus sepuluh juta rupiah'."""
     return f"{num2words(int(amount), lang='id')} rupiah"
@@ -89,8 +114,11 @@ def tanggal_terbilang(value: date) -> str:
             f"{BULAN[value.month - 1]} tahun {num2words(value.year, lang='id')}")
 
 
-def tanggal_resmi(value: date) -> str:
-    """`13 November 2025` in Indonesian regardless of the UI language (for documents)."""
+def tanggal_resmi(value: date | datetime) -> str:
+    """`13 November 2025` in Indonesian regardless of the UI language (for documents); a stored
+    (UTC) datetime is dated in WIB."""
+    if isinstance(value, datetime):
+        value = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(WIB).date()
     return f"{value.day} {BULAN[value.month - 1]} {value.year}"
 
 
@@ -100,6 +128,8 @@ def register_filters(app) -> None:
     app.jinja_env.filters.update(
         rupiah=rupiah,
         number=number,
+        rupiah_resmi=rupiah_resmi,
+        npwp=npwp,
         terbilang=terbilang,
         tanggal=tanggal,
         bulan=month_label,

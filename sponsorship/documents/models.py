@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sponsorship.core.models import SponsorOwnedMixin, utcnow
@@ -14,6 +14,8 @@ from sponsorship.extensions import db
 
 AGREEMENT, ADDENDUM, MINUTES, APPROVAL_LETTER, VERIFICATION_SHEET, IMPACT_REPORT = (
     "agreement", "addendum", "berita_acara", "approval_letter", "verification_sheet", "impact_report")
+INVOICE, RECEIPT, CERTIFICATE = "invoice", "receipt", "certificate"
+# Every kind; what each needs before it is issued is declared in documents/readiness.py.
 KINDS = {
     AGREEMENT: "Perjanjian Kerja Sama",
     ADDENDUM: "Addendum Perjanjian Kerja Sama",
@@ -21,8 +23,9 @@ KINDS = {
     APPROVAL_LETTER: "Surat Persetujuan Kepala Daerah",
     VERIFICATION_SHEET: "Lembar Verifikasi Lapangan",
     IMPACT_REPORT: "Laporan Dampak Program TJSL",
-    "invoice": "Tagihan Iuran JKN",  # billing
-    "receipt": "Tanda Terima Pembayaran",
+    INVOICE: "Tagihan Iuran JKN",  # billing
+    RECEIPT: "Tanda Terima Pembayaran",
+    CERTIFICATE: "Piagam Penghargaan",
 }
 
 
@@ -110,3 +113,54 @@ class Document(SponsorOwnedMixin, db.Model):
     def filename(self) -> str:
         safe = "".join(ch if ch.isalnum() else "-" for ch in self.number)
         return f"{self.kind}-{safe}.pdf"
+
+
+class ImpactStory(SponsorOwnedMixin, db.Model):
+    """A short anonymised story for a sponsor's impact report, with a photo, told only with the
+    resident's written consent (the signed consent form is stored beside it)."""
+
+    __tablename__ = "impact_story"
+    __table_args__ = (
+        CheckConstraint("consent_path IS NOT NULL AND consent_on IS NOT NULL", name="consent_recorded"),
+        CheckConstraint("length(text) <= 800", name="text_short"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sponsor_id: Mapped[int] = mapped_column(ForeignKey("sponsor.id"), index=True)
+    month: Mapped[date]  # the month the story belongs to
+    title: Mapped[str] = mapped_column(String(120))
+    text: Mapped[str] = mapped_column(Text)
+    photo_path: Mapped[str] = mapped_column(String(300))
+    photo_sha256: Mapped[str] = mapped_column(String(64))
+    photo_mime: Mapped[str] = mapped_column(String(40))
+    consent_path: Mapped[str | None] = mapped_column(String(300))
+    consent_on: Mapped[date | None]
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+REQUESTED_BY_STAFF, REQUESTED_BY_SPONSOR, SCHEDULED = "staff", "sponsor", "schedule"
+
+
+class ImpactReportIssue(db.Model):
+    """Which period an issued impact report covers and who asked for it; the quarterly
+    schedule looks here for the quarters it has already issued."""
+
+    __tablename__ = "impact_report_issue"
+    __table_args__ = (
+        CheckConstraint("period_end >= period_start", name="period_ordered"),
+        CheckConstraint("requested_by IN ('staff', 'sponsor', 'schedule')", name="requested_by_known"),
+        # The schedule issues a quarter once; people may ask for any period again.
+        Index("uq_impact_report_issue_scheduled", "sponsor_id", "period_start", "period_end", unique=True,
+              sqlite_where=db.text("requested_by = 'schedule'"),
+              postgresql_where=db.text("requested_by = 'schedule'")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sponsor_id: Mapped[int] = mapped_column(ForeignKey("sponsor.id"), index=True)
+    period_start: Mapped[date]
+    period_end: Mapped[date]
+    requested_by: Mapped[str] = mapped_column(String(10))
+    document_id: Mapped[int] = mapped_column(ForeignKey("document.id"), unique=True)
+
+    document: Mapped[Document] = relationship()

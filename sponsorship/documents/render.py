@@ -99,8 +99,7 @@ def letterhead() -> dict:
     from sponsorship.regions.city import emblem_data_uri
 
     head = {key: get_setting(key) for key in ("city_name", "city_short", "unit_name", "unit_address",
-                                              "area_name", "head_title", "baznas_office", "court_name",
-                                              "payment_account")}
+                                              "area_name", "head_title", "baznas_office", "court_name")}
     head["emblem"] = emblem_data_uri() or f"{PRINT_SCHEME}emblem.svg"
     return head
 
@@ -163,5 +162,8 @@ def render_pdf(template: str, context: dict, *, qr_url: str | None = None, draft
     """
     qr = qr_data_uri(qr_url) if qr_url else None
     html = render_html(template, {**context, "verify_url": qr_url}, qr=qr, draft=draft)
-    return html_to_pdf(html, data_uris=[qr] if qr else [])
+    # Besides the QR code, only the data: URIs the document's own code built from checked
+    # uploads (an impact report's consented photos) may be fetched.
+    images = [uri for uri in context.get("embedded_images", ()) if uri and uri.startswith("data:image/")]
+    return html_to_pdf(html, data_uris=([qr] if qr else []) + images)
 

@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import io
+import json
 from dataclasses import dataclass
 
-from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
+import click
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
@@ -12,15 +14,23 @@ from sponsorship import policy
 from sponsorship.core import uploads
 from sponsorship.core.forms import form_refusals
 from sponsorship.documents import official, service, signing
-from sponsorship.documents.forms import VerifyUploadForm
+from sponsorship.documents.forms import StoryForm, VerifyUploadForm
 from sponsorship.documents.models import APPROVAL_LETTER, MINUTES, VERIFICATION_SHEET, Document
+from sponsorship.documents.readiness import NotReady
 from sponsorship.extensions import db, limiter
 
-bp = Blueprint("documents", __name__, url_prefix="/documents")
+bp = Blueprint("documents", __name__, url_prefix="/documents", cli_group=None)
 verify_bp = Blueprint("verify", __name__, url_prefix="/verify")
 signing_bp = Blueprint("signing", __name__, url_prefix="/admin/signing")
 
 MAX_VERIFY_BYTES = 20 * 1024 * 1024
+
+
+@bp.app_errorhandler(NotReady)
+def not_ready(e: NotReady):
+    """Issuing refused: what is missing, each with a link to where it is filled in."""
+    db.session.rollback()
+    return render_template("verify/not_ready.html", error=e), 409
 
 
 def send_document(document: Document):
@@ -190,10 +200,23 @@ def impact_report(sponsor_id: int):
         document = issue_impact_report(sponsor, actor=current_user, start=form.start.data, end=form.end.data)
         flash(_l("Laporan %(n)s diterbitkan.", n=document.number), "success")
         return redirect(url_for(".download", document_id=document.id))
+    return _impact_page(sponsor, form, StoryForm(prefix="story", formdata=None))
+
+
+def _impact_page(sponsor, form, story_form, status: int = 200):
+    from sponsorship.documents.forms import AppreciationForm
+    from sponsorship.documents.models import ImpactStory
+
     reports = db.session.scalars(db.select(Document).where(Document.object_type == "sponsor",
                                                            Document.object_id == sponsor.id)
                                  .order_by(Document.id.desc())).all()
-    return render_template("verify/impact_report.html", sponsor=sponsor, form=form, reports=reports)
+    stories = db.session.scalars(db.select(ImpactStory).where(ImpactStory.sponsor_id == sponsor.id)
+                                 .order_by(ImpactStory.month.desc(), ImpactStory.id.desc())).all()
+    return render_template("verify/impact_report.html", sponsor=sponsor, form=form, reports=reports,
+                           story_form=story_form, stories=stories,
+                           certificate_form=AppreciationForm()), status
+
+
 
 
 @signing_bp.route("/", methods=["GET", "POST"])
@@ -221,3 +244,57 @@ def certificates():
                             if rule.official == key]}
                  for key, (label, _n, _t) in signing.OFFICIALS.items()]
     return render_template("signing/certificates.html", form=form, officials=officials), status
+
+
+@bp.route("/sponsors/<int:sponsor_id>/stories", methods=["POST"])
+@policy.require("story.edit")
+def add_story(sponsor_id: int):
+    from sponsorship.core.forms import form_refusals
+    from sponsorship.documents.forms import ImpactReportForm
+    from sponsorship.documents.report import add_story as add
+    from sponsorship.sponsors.models import Sponsor
+
+    sponsor = policy.get_or_404(Sponsor, sponsor_id, "sponsor.view")
+    form = StoryForm(prefix="story")
+    if form.validate_on_submit():
+        with form_refusals(form) as outcome:
+            add(sponsor, actor=current_user, month=form.month.data, title=form.title.data,
+                text=form.text.data, photo=request.files.get("story-photo"),
+                consent=request.files.get("story-consent"), consent_on=form.consent_on.data)
+        if outcome.ok:
+            flash(_l("Cerita disimpan; dimuat di laporan dampak bulan tersebut."), "success")
+            return redirect(url_for(".impact_report", sponsor_id=sponsor.id))
+    return _impact_page(sponsor, ImpactReportForm(formdata=None), form, 400)
+
+
+@bp.route("/sponsors/<int:sponsor_id>/certificate", methods=["POST"])
+@policy.require("document.issue")
+def certificate(sponsor_id: int):
+    from sponsorship.documents.forms import AppreciationForm
+    from sponsorship.documents.report import issue_certificate
+    from sponsorship.sponsors.models import Sponsor
+
+    sponsor = policy.get_or_404(Sponsor, sponsor_id, "sponsor.view")
+    if not AppreciationForm().validate_on_submit():
+        abort(400)
+    document = issue_certificate(sponsor, actor=current_user)
+    flash(_l("Piagam %(n)s diterbitkan.", n=document.number), "success")
+    return redirect(url_for(".download", document_id=document.id))
+
+
+@bp.cli.command("issue-quarterly-reports")
+@click.option("--today", default=None, help="Issue as of this day (YYYY-MM-DD); default today.")
+def issue_quarterly_reports_command(today):
+    """Issue the quarterly impact reports the agreements promise, for every ended quarter not yet
+    issued (a scheduled job runs it daily; running it again issues nothing new)."""
+    from datetime import date
+
+    from sponsorship.documents.report import issue_due_quarterly_reports
+
+    try:
+        day = date.fromisoformat(today) if today else None
+    except ValueError as exc:
+        raise click.ClickException("--today must be YYYY-MM-DD") from exc
+    counts = issue_due_quarterly_reports(day)
+    db.session.commit()
+    click.echo(json.dumps(counts))

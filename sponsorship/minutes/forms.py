@@ -1,9 +1,11 @@
 """Berita acara forms."""
 from __future__ import annotations
 
+from datetime import time
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import DateField, RadioField, SelectField, StringField, TextAreaField, TimeField
 from wtforms.validators import DataRequired, Length, Optional
 
 from sponsorship.core.forms import RupiahField
@@ -12,6 +14,7 @@ from sponsorship.minutes.models import DECISIONS
 
 class MinutesForm(FlaskForm):
     meeting_date = DateField(_l("Tanggal rapat"), validators=[DataRequired()])
+    meeting_time = TimeField(_l("Pukul (WIB)"), default=time(9, 0), validators=[Optional()])
     place = StringField(_l("Tempat"), validators=[DataRequired(), Length(max=200)])
     summary = TextAreaField(_l("Ringkasan pembahasan"), validators=[Optional(), Length(max=4000)])
 

@@ -1,7 +1,7 @@
 """Berita acara: attendees, the proposals decided in it, and the approver's decision."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import TYPE_CHECKING
 
 from flask_babel import LazyString
@@ -27,6 +27,7 @@ STATUSES = {
 }
 GRANT, DENY = "grant", "deny"
 DECISIONS = {GRANT: _l("Dibantu"), DENY: _l("Tidak dibantu")}
+APPROVAL_DECISIONS = {APPROVED: _l("Disetujui"), RETURNED: _l("Dikembalikan")}
 
 
 class Minutes(TimestampMixin, db.Model):
@@ -45,6 +46,7 @@ class Minutes(TimestampMixin, db.Model):
     year: Mapped[int | None]
     seq: Mapped[int | None]
     meeting_date: Mapped[date]
+    meeting_time: Mapped[time | None]  # local (WIB) time the meeting opened
     place: Mapped[str] = mapped_column(String(200))
     summary: Mapped[str | None] = mapped_column(Text)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
@@ -66,7 +68,8 @@ class Minutes(TimestampMixin, db.Model):
 
     @property
     def total_amount(self) -> int:
-        return sum(i.amount for i in self.items if i.decision == GRANT)
+        """What the berita acara grants and the mayor approved: excluded items left out."""
+        return sum(i.amount for i in self.items if i.decision == GRANT and not i.excluded)
 
 
 class MinutesAttendee(db.Model):
@@ -126,3 +129,7 @@ class Approval(db.Model):
 
     minutes: Mapped[Minutes] = relationship(back_populates="approval")
     approver: Mapped[User | None] = relationship()
+
+    @property
+    def decision_label(self):
+        return APPROVAL_DECISIONS[self.decision]

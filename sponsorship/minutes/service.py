@@ -5,7 +5,7 @@ and of the mayor's approval): plain values only, nothing lazy, no ORM objects.
 """
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, time
 
 from flask_babel import lazy_gettext as _l
 
@@ -14,9 +14,13 @@ from sponsorship.audit import service as audit
 from sponsorship.core.errors import DomainError
 from sponsorship.core.models import utcnow
 from sponsorship.core.workflow import Transition, Workflow
+from sponsorship.documents import readiness
+from sponsorship.documents.models import APPROVAL_LETTER
+from sponsorship.documents.models import MINUTES as MINUTES_DOCUMENT
 from sponsorship.extensions import db
 from sponsorship.minutes.models import (
     APPROVED,
+    DECISIONS,
     DENY,
     DRAFT,
     FINAL,
@@ -50,14 +54,15 @@ def _guard_draft(minutes: Minutes) -> None:
         raise DomainError(_l("Berita acara yang sudah final tidak dapat diubah."))
 
 
-def create_minutes(*, actor, meeting_date: date, place: str, summary: str | None = None) -> Minutes:
+def create_minutes(*, actor, meeting_date: date, place: str, summary: str | None = None,
+                   meeting_time: time | None = None) -> Minutes:
     policy.authorise("minutes.edit", user=actor)
     place = (place or "").strip()
     if not place:
         raise DomainError(_l("Tempat rapat wajib diisi."), field="place")
     if not isinstance(meeting_date, date):
         raise DomainError(_l("Tanggal rapat wajib diisi."), field="meeting_date")
-    minutes = Minutes(status=DRAFT, meeting_date=meeting_date, place=place[:200],
+    minutes = Minutes(status=DRAFT, meeting_date=meeting_date, meeting_time=meeting_time, place=place[:200],
                       summary=(summary or "").strip() or None, created_by_id=actor.id)
     db.session.add(minutes)
     audit.record_create(minutes, actor=actor)
@@ -65,12 +70,13 @@ def create_minutes(*, actor, meeting_date: date, place: str, summary: str | None
 
 
 def update_minutes(minutes: Minutes, *, actor, meeting_date: date, place: str,
-                   summary: str | None) -> Minutes:
+                   summary: str | None, meeting_time: time | None = None) -> Minutes:
     policy.authorise("minutes.edit", minutes, user=actor)
     _guard_draft(minutes)
     if not (place or "").strip():
         raise DomainError(_l("Tempat rapat wajib diisi."), field="place")
     minutes.meeting_date, minutes.place = meeting_date, place.strip()[:200]
+    minutes.meeting_time = meeting_time
     minutes.summary = (summary or "").strip() or None
     audit.record_update(minutes, actor=actor)
     return minutes
@@ -152,6 +158,7 @@ def finalise_minutes(minutes: Minutes, *, actor) -> Minutes:
         raise DomainError(_l("Berita acara belum berisi usulan."))
     if not minutes.attendees:
         raise DomainError(_l("Isi paling sedikit satu peserta rapat."))
+    readiness.require_ready(MINUTES_DOCUMENT, minutes=minutes)  # numbered now, issued with it
     year = minutes.meeting_date.year
     seq = proposals.next_number("minutes", year)
     number = _number(minutes, year, seq)
@@ -165,6 +172,7 @@ def approve_minutes(minutes: Minutes, *, actor, note: str | None = None,
                     exclusions: dict[int, str] | None = None) -> Approval:
     """Approve; `exclusions` maps item ids to a reason: those proposals go back to staff."""
     MINUTES_FLOW.check("approve", minutes, actor)
+    readiness.require_ready(APPROVAL_LETTER)  # the approval is issued as the mayor's letter
     exclusions = {int(k): (v or "").strip() for k, v in (exclusions or {}).items()}
     items = {i.id: i for i in minutes.items}
     for item_id, reason in exclusions.items():
@@ -226,6 +234,28 @@ def waiting_for_approver() -> list[Minutes]:
         db.select(Minutes).where(Minutes.status == FINAL).order_by(Minutes.finalised_at)))
 
 
+def minutes_totals(minutes: Minutes) -> dict[str, int]:
+    """The one count of a berita acara, for its page, its PDF and the approval letter.
+
+    decided = every proposal in it; excluded = left out by the approver (each with its reason);
+    approved = decided - excluded, of which granted (an amount) or denied. The amounts: granted
+    in the meeting (all grants), excluded (grants left out), approved (what is paid out).
+    """
+    items = list(minutes.items)
+    kept = [i for i in items if not i.excluded]
+    grants = [i for i in items if i.decision == GRANT]
+    return {
+        "decided": len(items),
+        "excluded": len(items) - len(kept),
+        "approved": len(kept),
+        "granted": sum(1 for i in kept if i.decision == GRANT),
+        "denied": sum(1 for i in kept if i.decision == DENY),
+        "decided_amount": sum(i.amount for i in grants),
+        "excluded_amount": sum(i.amount for i in grants if i.excluded),
+        "approved_amount": sum(i.amount for i in grants if not i.excluded),
+    }
+
+
 def minutes_document_context(minutes: Minutes) -> dict:
     """Everything the PDF of the berita acara (and the approval letter) needs, as plain values.
 
@@ -238,6 +268,7 @@ def minutes_document_context(minutes: Minutes) -> dict:
         "number": minutes.number,
         "status": minutes.status,
         "meeting_date": minutes.meeting_date,
+        "meeting_time": minutes.meeting_time,
         "place": minutes.place,
         "summary": minutes.summary,
         "finalised_at": minutes.finalised_at,
@@ -252,6 +283,7 @@ def minutes_document_context(minutes: Minutes) -> dict:
             "requested": i.proposal.total_requested,
             "recommended": i.proposal.recommended_amount,
             "decision": i.decision,
+            "decision_label": str(DECISIONS[i.decision]),
             "amount": i.amount,
             "note": i.note,
             "excluded": i.excluded,
@@ -260,9 +292,11 @@ def minutes_document_context(minutes: Minutes) -> dict:
                             "quantity": c.quantity, "unit_amount": c.unit_amount, "total": c.total}
                            for c in i.proposal.lines],
         } for i in minutes.items],
-        "total_granted": sum(i.amount for i in minutes.items if i.decision == GRANT and not i.excluded),
+        "total_granted": minutes_totals(minutes)["approved_amount"],
+        "totals": minutes_totals(minutes),
         "approval": None if approval is None else {
             "decision": approval.decision,
+            "decision_label": str(approval.decision_label),
             "decided_at": approval.decided_at,
             "approver_name": approval.approver.full_name if approval.approver else None,
             "note": approval.note,

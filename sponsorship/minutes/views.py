@@ -37,7 +37,8 @@ def create():
     if form.validate_on_submit():
         with form_refusals(form) as outcome:
             minutes = service.create_minutes(actor=current_user, meeting_date=form.meeting_date.data,
-                                             place=form.place.data, summary=form.summary.data)
+                                             place=form.place.data, summary=form.summary.data,
+                                             meeting_time=form.meeting_time.data)
         if outcome.ok:
             flash(_l("Draf berita acara dibuat."), "success")
             return redirect(url_for(".detail", minutes_id=minutes.id))
@@ -73,6 +74,7 @@ def detail(minutes_id: int):
         item_form=_item_form() if editable else None,
         edit_form=MinutesForm(obj=minutes) if editable else None,
         decision_form=DecisionForm(), simple_form=SimpleForm(), helps=helps,
+        totals=service.minutes_totals(minutes),
         events=history("aid_minutes", minutes.id))
 
 
@@ -85,7 +87,8 @@ def edit(minutes_id: int):
         flash(_l("Periksa tanggal dan tempat rapat."), "danger")
         return redirect(url_for(".detail", minutes_id=minutes.id))
     service.update_minutes(minutes, actor=current_user, meeting_date=form.meeting_date.data,
-                           place=form.place.data, summary=form.summary.data)
+                           place=form.place.data, summary=form.summary.data,
+                           meeting_time=form.meeting_time.data)
     flash(_l("Perubahan disimpan."), "success")
     return redirect(url_for(".detail", minutes_id=minutes.id))
 

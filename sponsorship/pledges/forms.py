@@ -7,7 +7,7 @@ from wtforms import BooleanField, IntegerField, RadioField, SelectField, StringF
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from sponsorship.core.forms import MonthField, RupiahField
-from sponsorship.pledges.models import PROGRAMMES
+from sponsorship.pledges.models import PAYMENT_ROUTES, PROGRAMMES
 
 
 class PledgeForm(FlaskForm):
@@ -19,6 +19,8 @@ class PledgeForm(FlaskForm):
     months = IntegerField(_l("Jumlah bulan"), validators=[Optional(), NumberRange(min=1, max=60)],
                           render_kw={"inputmode": "numeric"})
     start_month = MonthField(_l("Bulan mulai"))
+    payment_route = RadioField(_l("Cara pembayaran iuran"), choices=list(PAYMENT_ROUTES.items()),
+                               default="city")
     total_amount = RupiahField(_l("Nilai dana (Rp)"), description=_l("Hanya untuk dana bantuan."))
     workers_attested = BooleanField(_l(
         "Perusahaan menyatakan seluruh pekerjanya telah terdaftar di BPJS Kesehatan "

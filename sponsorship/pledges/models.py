@@ -15,6 +15,14 @@ from sponsorship.sponsors.models import Sponsor
 PREMIUM, AID_FUND = "premium", "aid_fund"
 PROGRAMMES = {PREMIUM: _l("Iuran JKN (premi)"), AID_FUND: _l("Dana bantuan non-medis")}
 
+# How a premium pledge's money reaches BPJS Kesehatan; the agreement's clauses follow it.
+CITY, DIRECT = "city", "direct"
+PAYMENT_ROUTES = {
+    CITY: _l("Melalui rekening kas daerah: kota menerbitkan tagihan dan tanda terima"),
+    DIRECT: _l("Langsung ke BPJS Kesehatan (Donasi JKN): perusahaan mengunggah bukti bayar BPJS "
+               "setiap bulan, staf mengonfirmasinya"),
+}
+
 DRAFT, AGREED, ACTIVE, COMPLETED, CANCELLED = "draft", "agreed", "active", "completed", "cancelled"
 STATUSES = {
     DRAFT: _l("Draf"),
@@ -47,6 +55,7 @@ class Pledge(SponsorOwnedMixin, TimestampMixin, db.Model):
             name="premium_attested",
         ),
         Index("ix_pledge_status_programme", "status", "programme"),
+        CheckConstraint("payment_route IN ('city', 'direct')", name="payment_route_known"),
         # An aid fund's payouts never exceed it (raised by an atomic conditional UPDATE).
         CheckConstraint("disbursed_amount >= 0 AND disbursed_amount <= total_amount",
                         name="disbursed_in_range"),
@@ -70,6 +79,7 @@ class Pledge(SponsorOwnedMixin, TimestampMixin, db.Model):
     workers_attested_at: Mapped[datetime | None]
     # A premium pledge pays the monthly premium only, unless it says it also pays arrears.
     covers_arrears: Mapped[bool] = mapped_column(default=False, server_default=false())
+    payment_route: Mapped[str] = mapped_column(String(20), default=CITY, server_default=CITY)
     notes: Mapped[str | None] = mapped_column(Text)
     disbursed_amount: Mapped[Money] = mapped_column(default=0, server_default="0")
     allocated_count: Mapped[int] = mapped_column(default=0, server_default="0")
@@ -90,6 +100,15 @@ class Pledge(SponsorOwnedMixin, TimestampMixin, db.Model):
     @property
     def programme_label(self):
         return PROGRAMMES[self.programme]
+
+    @property
+    def pays_directly(self) -> bool:
+        """Premiums paid by the company to BPJS Kesehatan: no invoice, a proof per month."""
+        return self.is_premium and self.payment_route == DIRECT
+
+    @property
+    def payment_route_label(self):
+        return PAYMENT_ROUTES[self.payment_route]
 
     @property
     def end_month(self) -> date | None:

@@ -13,8 +13,10 @@ from sponsorship.pledges.models import (
     ACTIVE,
     AGREED,
     CANCELLED,
+    CITY,
     COMPLETED,
     DRAFT,
+    PAYMENT_ROUTES,
     PREMIUM,
     PROGRAMMES,
     STATUSES,
@@ -27,7 +29,11 @@ PLEDGE_FLOW = Workflow(
     STATUSES,
     [
         Transition("agree", frozenset({DRAFT}), AGREED, "pledge.agree", _l("Tandai disepakati")),
+        # An aid fund starts when staff say so; a premium pledge only when its agreement is signed
+        # (agreements/service.py makes the "start" move on signing).
         Transition("activate", frozenset({AGREED}), ACTIVE, "pledge.activate", _l("Mulai berjalan")),
+        Transition("start", frozenset({AGREED}), ACTIVE, "pledge.start",
+                   _l("Mulai berjalan (PKS ditandatangani)")),
         Transition("complete", frozenset({ACTIVE}), COMPLETED, "pledge.complete", _l("Tandai selesai"),
                    style="secondary"),
         Transition("cancel", frozenset({DRAFT, AGREED}), CANCELLED, "pledge.cancel", _l("Batalkan"),
@@ -50,6 +56,10 @@ def _apply(pledge: Pledge, data: dict) -> None:
         raise DomainError(_l("Judul komitmen wajib diisi."), field="title")
     pledge.programme = programme
     pledge.title = title
+    route = data.get("payment_route") or CITY
+    if route not in PAYMENT_ROUTES:
+        raise DomainError(_l("Cara pembayaran iuran tidak dikenal."), field="payment_route")
+    pledge.payment_route = route if programme == PREMIUM else CITY
     pledge.notes = (data.get("notes") or "").strip() or None
     attested = bool(data.get("workers_attested"))
     if attested and not pledge.workers_attested:
@@ -115,5 +125,23 @@ def transition_pledge(pledge: Pledge, name: str, *, actor, note: str | None = No
             "Komitmen iuran belum dapat disepakati: perusahaan belum menyatakan seluruh "
             "pekerjanya terdaftar di BPJS Kesehatan (syarat Donasi JKN)."
         ))
+    if t.name == "activate" and pledge.programme == PREMIUM:
+        raise DomainError(_l("Komitmen iuran JKN mulai berjalan hanya melalui perjanjian kerja sama "
+                             "yang telah ditandatangani: catat penandatanganannya di halaman PKS."))
+    if t.name == "start" and not has_signed_agreement(pledge):
+        raise DomainError(_l("Perjanjian kerja sama komitmen ini belum ditandatangani."))
     PLEDGE_FLOW.move(pledge, name, actor=actor, note=note)
     return pledge
+
+
+def has_signed_agreement(pledge: Pledge) -> bool:
+    from sponsorship.agreements.models import SIGNED, Agreement
+
+    return db.session.scalar(db.select(Agreement.id).where(Agreement.pledge_id == pledge.id,
+                                                           Agreement.status == SIGNED)) is not None
+
+
+def offered_moves(pledge: Pledge, user) -> list:
+    """The moves the pledge page offers: a premium pledge starts from its agreement's page."""
+    hidden = {"start", "activate"} if pledge.programme == PREMIUM else {"start"}
+    return [t for t in PLEDGE_FLOW.available(pledge, user) if t.name not in hidden]

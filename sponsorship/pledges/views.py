@@ -92,10 +92,14 @@ def edit(pledge_id: int):
 @policy.require("pledge.view")
 def detail(pledge_id: int):
     pledge = policy.get_or_404(Pledge, pledge_id, "pledge.view")
-    moves = service.PLEDGE_FLOW.available(pledge, current_user)
+    moves = service.offered_moves(pledge, current_user)
     events = history("pledge", pledge.id) if policy.can("audit.view") else []
+    from sponsorship.agreements.models import Agreement
+
+    final_agreement = db.session.scalar(
+        db.select(Agreement.id).where(Agreement.pledge_id == pledge.id, Agreement.document_id.is_not(None)))
     return render_template("pledges/detail.html", pledge=pledge, moves=moves, events=events,
-                           form=TransitionForm())
+                           form=TransitionForm(), final_agreement=final_agreement is not None)
 
 
 @bp.route("/<int:pledge_id>/move/<name>", methods=["POST"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 import secrets
 from datetime import date
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -19,7 +19,7 @@ from sponsorship.core.forms import form_refusals
 from sponsorship.extensions import db
 from sponsorship.pledges.models import Pledge
 from sponsorship.portal import service
-from sponsorship.portal.forms import ColleagueForm
+from sponsorship.portal.forms import BpjsProofForm, ColleagueForm, ReportRequestForm
 from sponsorship.sponsors.models import Sponsor
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
@@ -113,3 +113,78 @@ def colleague_active(user_id: int):
         flash(_l("Akun %(u)s diaktifkan.", u=user.username) if user.active
               else _l("Akun %(u)s dinonaktifkan.", u=user.username), "success")
     return redirect(url_for("portal.colleagues"))
+
+
+# ---- impact reports a company asks for itself ----
+
+def quarter_choices(today: date, count: int = 8) -> list[tuple[str, str]]:
+    from sponsorship.core.months import add_months
+    from sponsorship.documents.report import month_resmi, quarter_of
+
+    first, _ = quarter_of(today)
+    choices = [("", _l("— pilih triwulan —"))]
+    for i in range(1, count + 1):
+        start = add_months(first, -3 * i)
+        quarter = (start.month - 1) // 3 + 1
+        choices.append((start.strftime("%Y-%m"),
+                        f"Triwulan {quarter} {start.year} ({month_resmi(start)} – "
+                        f"{month_resmi(add_months(start, 2))})"))
+    return choices
+
+
+@bp.route("/impact-reports", methods=["GET", "POST"])
+@policy.require("impact_report.request")
+def impact_reports():
+    from sponsorship.core.months import add_months
+    from sponsorship.documents.models import ImpactReportIssue
+    from sponsorship.documents.report import issue_impact_report
+
+    sponsor = db.session.get(Sponsor, current_user.sponsor_id) or abort(404)
+    form = ReportRequestForm()
+    form.quarter.choices = quarter_choices(date.today())
+    if form.validate_on_submit():
+        start, end = form.start.data, form.end.data
+        if form.quarter.data:
+            try:
+                start = date.fromisoformat(form.quarter.data + "-01")
+            except ValueError:
+                abort(400)
+            end = add_months(start, 2)
+        if start is None or end is None:
+            form.quarter.errors = [_l("Pilih triwulan, atau isi bulan awal dan akhir.")]
+        else:
+            with form_refusals(form) as outcome:
+                document = issue_impact_report(sponsor, actor=current_user, start=start, end=end)
+            if outcome.ok:
+                flash(_l("Laporan %(n)s diterbitkan.", n=document.number), "success")
+                return redirect(url_for("portal.impact_reports"))
+    issued = db.session.scalars(
+        db.select(ImpactReportIssue).where(ImpactReportIssue.sponsor_id == sponsor.id)
+        .order_by(ImpactReportIssue.id.desc()).limit(50)).all()
+    return render_template("portal/impact_reports.html", form=form, issued=issued)
+
+
+# ---- premiums paid directly to BPJS Kesehatan: the company sends BPJS's proof per month ----
+
+@bp.route("/pledges/<int:pledge_id>/bpjs-payments", methods=["GET", "POST"])
+@policy.require("bpjs_payment.submit")
+def bpjs_payments(pledge_id: int):
+    from sponsorship.billing import service as billing
+
+    pledge = policy.get_or_404(Pledge, pledge_id, "bpjs_payment.submit", view_action="pledge.view")
+    if not pledge.pays_directly:
+        abort(404)
+    form = BpjsProofForm()
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            with form_refusals(form) as outcome:
+                billing.record_bpjs_payment(pledge, actor=current_user, month=form.month.data,
+                                            amount=form.amount.data, reference=form.reference.data,
+                                            paid_on=form.paid_on.data, proof=request.files.get("proof"))
+            if outcome.ok:
+                flash(_l("Bukti bayar dikirim dan menunggu konfirmasi staf."), "success")
+                return redirect(url_for("portal.bpjs_payments", pledge_id=pledge.id))
+        status = 400
+    return render_template("portal/bpjs_payments.html", pledge=pledge, form=form,
+                           rows=billing.direct_statement(pledge)), status

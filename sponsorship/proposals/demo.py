@@ -7,7 +7,7 @@ Idempotent: does nothing when demo proposals already exist.
 from __future__ import annotations
 
 import io
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 from werkzeug.datastructures import FileStorage
 
@@ -127,7 +127,7 @@ def seed(context: dict) -> dict:
 
     def minutes_with(items, when: date, place: str):
         m = minutes_service.create_minutes(
-            actor=staff, meeting_date=when, place=place,
+            actor=staff, meeting_date=when, place=place, meeting_time=time(9, 0),
             summary="Rapat pleno pembahasan usulan bantuan non-medis pasien rujukan.")
         for name, title, agency in attendees:
             minutes_service.add_attendee(m, actor=staff, name=name, title=title, agency=agency)

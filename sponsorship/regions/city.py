@@ -85,8 +85,8 @@ def missing() -> list[str]:
     """What the admin still has to fill in (labels), empty when the install is ready."""
     if not configured():
         return [str(_l("Wilayah kabupaten/kota belum dipilih."))]
-    return [str(setting.label) for setting in settings.SETTINGS
-            if setting.type is str and "[" in str(settings.get_setting(setting.key))]
+    return [str(setting.label) for setting in settings.SETTINGS if setting.type is str and setting.editable
+            and not str(settings.get_setting(setting.key)).strip()]
 
 
 EMBLEM_KEY = "letterhead_emblem"  # the stored upload's path, relative to UPLOAD_DIR

@@ -21,7 +21,9 @@ for _setting in SETTINGS:
         _field = DecimalField(_setting.label, places=2,
                               validators=[DataRequired(), NumberRange(min=0, max=100)])
     else:
-        _field = StringField(_setting.label, validators=[DataRequired(), Length(max=300)])
+        # A setting declared empty may stay empty (documents say what is missing before issuing).
+        _field = StringField(_setting.label, validators=[DataRequired() if _setting.default else Optional(),
+                                                         Length(max=300)])
     setattr(SettingsForm, _setting.key, _field)
 
 

@@ -30,23 +30,21 @@ class CitySetting:
 # Every city setting, once: key, type, default and label. Numbering formats take {seq} and {year}.
 SETTINGS: tuple[CitySetting, ...] = (
     # The area and its government: `flask --app app setup-city CODE` (or the first-run page)
-    # fills these from the national region data; until then they name nothing.
+    # fills these from the national region data; until then they are empty, and an empty value
+    # is missing: documents/readiness.py refuses to issue a document that prints it.
     CitySetting("area_code", str, "", _l("Kode Kemendagri kabupaten/kota"), editable=False),
-    CitySetting("area_name", str, "[Kota/Kabupaten]", _l("Nama daerah (Kota … / Kabupaten …)")),
+    CitySetting("area_name", str, "", _l("Nama daerah (Kota … / Kabupaten …)")),
     CitySetting("head_title", str, "Kepala Daerah", _l("Sebutan kepala daerah (Wali Kota / Bupati)")),
-    CitySetting("city_name", str, "[Pemerintah Kota/Kabupaten]", _l("Nama pemerintah daerah")),
-    CitySetting("city_short", str, "[Nama daerah]", _l("Nama daerah (singkat, tempat penandatanganan)")),
+    CitySetting("city_name", str, "", _l("Nama pemerintah daerah")),
+    CitySetting("city_short", str, "", _l("Nama daerah (singkat, tempat penandatanganan)")),
     CitySetting("unit_name", str, "Sekretariat Daerah", _l("Nama unit kerja")),
-    CitySetting("unit_address", str, "[Alamat unit kerja]", _l("Alamat unit kerja")),
-    CitySetting("mayor_name", str, "[Nama kepala daerah]", _l("Nama kepala daerah")),
-    CitySetting("mayor_title", str, "[Jabatan kepala daerah]", _l("Jabatan kepala daerah")),
-    CitySetting("secretary_name", str, "[Nama Sekretaris Daerah]", _l("Nama Sekretaris Daerah")),
-    CitySetting("secretary_title", str, "[Jabatan Sekretaris Daerah]", _l("Jabatan Sekretaris Daerah")),
-    CitySetting("court_name", str, "[Pengadilan Negeri]",
-                _l("Pengadilan negeri penyelesaian sengketa perjanjian")),
-    CitySetting("baznas_office", str, "[Baznas daerah]", _l("Kantor Baznas (verifikasi lapangan)")),
-    CitySetting("payment_account", str, "[Bank, nomor rekening, atas nama]",
-                _l("Rekening penerimaan pembayaran sponsor (bank, nomor, atas nama)")),
+    CitySetting("unit_address", str, "", _l("Alamat unit kerja")),
+    CitySetting("mayor_name", str, "", _l("Nama kepala daerah")),
+    CitySetting("mayor_title", str, "", _l("Jabatan kepala daerah")),
+    CitySetting("secretary_name", str, "", _l("Nama Sekretaris Daerah")),
+    CitySetting("secretary_title", str, "", _l("Jabatan Sekretaris Daerah")),
+    CitySetting("court_name", str, "", _l("Pengadilan negeri penyelesaian sengketa perjanjian")),
+    CitySetting("baznas_office", str, "", _l("Kantor Baznas (verifikasi lapangan)")),
     CitySetting("uhc_coverage_threshold", float, 98.0, _l("Ambang kepesertaan UHC (%)")),
     CitySetting("uhc_activity_threshold", float, 80.0, _l("Ambang keaktifan UHC (%)")),
     CitySetting("uhc_city_share_threshold", float, 20.0,
@@ -72,6 +70,18 @@ SETTINGS: tuple[CitySetting, ...] = (
                 _l("Format nomor tagihan iuran sponsor")),
     CitySetting("number_format_receipt", str, "900.1/{seq:04d}/KW-CSR/SETDA/{year}",
                 _l("Format nomor tanda terima pembayaran sponsor")),
+    # Official documents: an empty value is missing (documents/readiness.py refuses to issue).
+    CitySetting("secretary_nip", str, "", _l("NIP Sekretaris Daerah")),
+    CitySetting("city_npwp", str, "", _l("NPWP pemerintah daerah (bendahara penerimaan)")),
+    CitySetting("payee_bank", str, "", _l("Bank rekening penerimaan")),
+    CitySetting("payee_account_number", str, "", _l("Nomor rekening penerimaan")),
+    CitySetting("payee_account_name", str, "", _l("Nama pemilik rekening penerimaan")),
+    CitySetting("treasurer_name", str, "", _l("Nama penanda tangan tagihan dan tanda terima")),
+    CitySetting("treasurer_nip", str, "", _l("NIP penanda tangan tagihan dan tanda terima")),
+    CitySetting("treasurer_title", str, "Bendahara Penerimaan",
+                _l("Jabatan penanda tangan tagihan dan tanda terima")),
+    CitySetting("number_format_certificate", str, "400.7/{seq:04d}/PIAGAM/{year}",
+                _l("Format nomor piagam penghargaan")),
 )
 DECLARED: dict[str, CitySetting] = {s.key: s for s in SETTINGS}
 DEFAULTS: dict[str, Any] = {s.key: s.default for s in SETTINGS}

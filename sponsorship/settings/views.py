@@ -33,7 +33,7 @@ def index():
         values = {}
         for key in service.EDITABLE:
             value = getattr(form, key).data
-            values[key] = float(value) if isinstance(service.DEFAULTS[key], float) else value.strip()
+            values[key] = float(value) if isinstance(service.DEFAULTS[key], float) else (value or "").strip()
         service.update_settings(actor=current_user, values=values)
         flash(_l("Pengaturan disimpan."), "success")
         return redirect(url_for(".index"))

@@ -61,6 +61,6 @@ class Sponsor(TimestampMixin, db.Model):
 
         stdnum's format() applies the 15-digit pattern to 16 digits (`00.130.822.4-332.3000`).
         """
-        from stdnum.id import npwp
+        from sponsorship.core.formatting import npwp
 
-        return npwp.format(self.npwp[1:]) if self.npwp.startswith("0") else self.npwp
+        return npwp(self.npwp)

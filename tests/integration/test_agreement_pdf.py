@@ -48,7 +48,7 @@ def premium_pledge(company_a):
 
 def finalise(client, pledge):
     post_page(client, f"/pledges/{pledge.id}/agreement", FORM)
-    post_page(client, f"/pledges/{pledge.id}/agreement/finalise", {})
+    post_page(client, f"/pledges/{pledge.id}/agreement/finalise", {"confirm": "y"})
     from sponsorship.agreements.models import Agreement
 
     db.session.expire_all()
@@ -155,7 +155,7 @@ def test_signing_with_scan_activates_the_pledge(login, staff, premium_pledge):
     db.session.expire_all()
     assert agreement.status == "signed" and agreement.signed_on == date(2025, 11, 13)
     assert premium_pledge.status == "active"
-    assert any(e.action == "status:activate" for e in history("pledge", premium_pledge.id))
+    assert any(e.action == "status:start" for e in history("pledge", premium_pledge.id))
     assert client.get(f"/pledges/{premium_pledge.id}/agreement/scan").data == b"%PDF-1.4 signed scan"
 
 

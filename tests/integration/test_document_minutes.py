@@ -24,7 +24,7 @@ def test_finalising_minutes_issues_the_berita_acara(login, staff, approver, spon
     text = pdf_text(response.data)
     assert f"Nomor: {minutes.number}" in text
     assert ("Pada hari ini Minggu tanggal dua puluh dua bulan November tahun dua ribu dua puluh enam, "
-            "bertempat di Setda") in text
+            "pukul 09.30 WIB, bertempat di Setda") in text
     assert "Andi" in text and "Kabag Kesra" in text
     assert patient in text and "Dibantu" in text
     assert "Rp5.000.000,00 (lima juta rupiah)" in text

@@ -73,6 +73,12 @@ PORTAL_ROUTES = [
     ("/billing/invoices/<int:invoice_id>", lambda c: f"/billing/invoices/{c.invoice.id}"),
     ("/billing/payments/<int:payment_id>/proof", lambda c: f"/billing/payments/{c.payment.id}/proof"),
     ("/billing/pledges/<int:pledge_id>/statement", lambda c: f"/billing/pledges/{c.pledge.id}/statement"),
+    ("/portal/impact-reports", None),
+    # a pledge paid directly to BPJS, made when the row runs (the figures above stay as they are)
+    ("/portal/pledges/<int:pledge_id>/bpjs-payments",
+     lambda c: f"/portal/pledges/{factories.direct_pledge(c.sponsor, persons=1).id}/bpjs-payments"),
+    ("/billing/bpjs-payments/<int:payment_id>/proof",
+     lambda c: f"/billing/bpjs-payments/{factories.bpjs_payment_for(c.sponsor).id}/proof"),
 ]
 
 

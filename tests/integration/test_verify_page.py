@@ -19,7 +19,7 @@ def issued(login, staff, company_a):
         "signing_date": "2026-02-02", "signing_place": "Pangkalpinang", "city_signatory_name": "A",
         "city_signatory_title": "Wali Kota", "company_signatory_name": "B",
         "company_signatory_title": "Direktur"})
-    post_page(client, f"/pledges/{pledge.id}/agreement/finalise", {})
+    post_page(client, f"/pledges/{pledge.id}/agreement/finalise", {"confirm": "y"})
     from sponsorship.agreements.models import Agreement
     from sponsorship.extensions import db
 

@@ -56,7 +56,7 @@ def test_hostile_company_name_and_clause_fetch_nothing(login, staff, fetchers):
         "city_signatory_name": "A", "city_signatory_title": "Wali Kota",
         "company_signatory_name": "Direktur X", "company_signatory_title": HOSTILE,
         "clauses": "## Pasal Jahat\n" + HOSTILE})
-    post_page(client, f"/pledges/{pledge.id}/agreement/finalise", {})
+    post_page(client, f"/pledges/{pledge.id}/agreement/finalise", {"confirm": "y"})
     data = client.get(f"/pledges/{pledge.id}/agreement.pdf").data
     text = pdf_text(data)
     assert 'href="file:///etc/hostname"' in text  # shown as text, escaped

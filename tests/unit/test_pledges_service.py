@@ -109,7 +109,11 @@ MOVES = sorted(service.PLEDGE_FLOW.transitions)
 @pytest.mark.parametrize("move", MOVES)
 @pytest.mark.parametrize("status", list(STATUSES))
 def test_every_status_and_move(db_session, staff, company_a, status, move):
-    pledge = factories.make_pledge(sponsor=company_a, status=status)
+    # staff start an aid fund; a premium pledge starts when its agreement is signed
+    programme = "aid_fund" if move == "activate" else "premium"
+    pledge = factories.make_pledge(sponsor=company_a, status=status, programme=programme)
+    if move == "start" and status == "agreed":
+        factories.signed_agreement_record(pledge)
     t = service.PLEDGE_FLOW.transitions[move]
     before = db_session.query(AuditEvent).count()
     if status in t.sources:
@@ -203,3 +207,17 @@ def test_a_move_on_a_stale_pledge_loses_to_the_move_made_meanwhile(db_session, s
     db_session.rollback()
     assert db_session.get(Pledge, pledge.id).status == "cancelled"
     assert db_session.query(AuditEvent).filter_by(action="status:agree").count() == 0
+
+
+def test_a_premium_pledge_starts_only_through_a_signed_agreement(db_session, staff, company_a):
+    pledge = factories.make_pledge(sponsor=company_a, status="agreed")
+    with pytest.raises(DomainError, match="perjanjian kerja sama"):
+        service.transition_pledge(pledge, "activate", actor=staff)
+    with pytest.raises(DomainError, match="belum ditandatangani"):
+        service.transition_pledge(pledge, "start", actor=staff)
+    db_session.rollback()
+    assert db_session.get(type(pledge), pledge.id).status == "agreed"
+    assert [t.name for t in service.offered_moves(pledge, staff)] == ["cancel"]
+    factories.signed_agreement_record(pledge)
+    service.transition_pledge(pledge, "start", actor=staff)
+    assert pledge.status == "active"

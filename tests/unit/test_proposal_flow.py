@@ -1,7 +1,7 @@
 """Every aid-proposal move and refusal, through the real services."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, time
 from types import SimpleNamespace
 
 import pytest
@@ -192,7 +192,8 @@ def test_finalise_numbers_and_freezes_the_minutes(req, staff):
 
 
 def test_empty_minutes_cannot_be_finalised(req, staff):
-    m = minutes_service.create_minutes(actor=staff, meeting_date=date(2026, 11, 22), place="Setda")
+    m = minutes_service.create_minutes(actor=staff, meeting_date=date(2026, 11, 22), place="Setda",
+                                       meeting_time=time(9, 0))
     with pytest.raises(DomainError):
         minutes_service.finalise_minutes(m, actor=staff)
 
@@ -200,7 +201,8 @@ def test_empty_minutes_cannot_be_finalised(req, staff):
 def test_approval_with_exclusion(req, staff, approver):
     p1 = factories.make_proposal(status="verified_eligible", staff=staff)
     p2 = factories.make_proposal(status="verified_eligible", staff=staff)
-    m = minutes_service.create_minutes(actor=staff, meeting_date=date(2026, 11, 22), place="Setda")
+    m = minutes_service.create_minutes(actor=staff, meeting_date=date(2026, 11, 22), place="Setda",
+                                       meeting_time=time(9, 0))
     minutes_service.add_attendee(m, actor=staff, name="A", title="B", agency="C")
     i1 = minutes_service.add_item(m, p1, actor=staff, amount=4_000_000)
     i2 = minutes_service.add_item(m, p2, actor=staff)
@@ -221,7 +223,8 @@ def test_approval_with_exclusion(req, staff, approver):
 def test_returned_minutes_send_proposals_back_and_they_can_return(req, staff, approver):
     p = factories.make_proposal(status="returned", staff=staff, approver=approver)
     assert p.status == "returned"
-    m = minutes_service.create_minutes(actor=staff, meeting_date=date(2026, 11, 23), place="Setda")
+    m = minutes_service.create_minutes(actor=staff, meeting_date=date(2026, 11, 23), place="Setda",
+                                       meeting_time=time(9, 0))
     minutes_service.add_item(m, p, actor=staff)
     assert p.status == "in_minutes"
     minutes_service.remove_item(m, m.items[0], actor=staff)

@@ -12,7 +12,7 @@ from sponsorship import policy
 from sponsorship.agreements.service import AGREEMENT_FLOW
 from sponsorship.allocations.service import ALLOCATION_FLOW
 from sponsorship.beneficiaries.service import IMPORT_FLOW
-from sponsorship.billing.service import INVOICE_FLOW, PAYMENT_FLOW
+from sponsorship.billing.service import BPJS_PAYMENT_FLOW, INVOICE_FLOW, PAYMENT_FLOW
 from sponsorship.core.errors import IllegalTransition, PermissionDenied
 from sponsorship.eligibility.service import POLICY_FLOW
 from sponsorship.minutes.service import MINUTES_FLOW
@@ -27,6 +27,7 @@ TABLES = {
     "pledge": (PLEDGE_FLOW, [
         ("agree", {"draft"}, "agreed", "pledge.agree", False),
         ("activate", {"agreed"}, "active", "pledge.activate", False),
+        ("start", {"agreed"}, "active", "pledge.start", False),
         ("complete", {"active"}, "completed", "pledge.complete", False),
         ("cancel", {"draft", "agreed"}, "cancelled", "pledge.cancel", True),
     ]),
@@ -64,6 +65,10 @@ TABLES = {
         ("confirm", {"pending"}, "confirmed", "payment.confirm", False),
         ("reject", {"pending"}, "rejected", "payment.reject", True),
     ]),
+    "bpjs_payment": (BPJS_PAYMENT_FLOW, [
+        ("confirm", {"pending"}, "confirmed", "bpjs_payment.confirm", False),
+        ("reject", {"pending"}, "rejected", "bpjs_payment.reject", True),
+    ]),
     "invoice": (INVOICE_FLOW, [
         ("partially_paid", {"issued"}, "partially_paid", "invoice.settle", False),
         ("paid", {"issued", "partially_paid"}, "paid", "invoice.settle", False),
@@ -80,7 +85,8 @@ TABLES = {
 
 # policy action of a move -> the roles it allows (on an object no object-level rule refuses)
 MOVE_ROLES = {
-    "pledge.agree": OFFICE, "pledge.activate": OFFICE, "pledge.complete": OFFICE, "pledge.cancel": OFFICE,
+    "pledge.agree": OFFICE, "pledge.activate": OFFICE, "pledge.start": OFFICE,
+    "pledge.complete": OFFICE, "pledge.cancel": OFFICE,
     "agreement.finalise": OFFICE, "agreement.sign": OFFICE,
     "allocation.activate": OFFICE, "allocation.end": OFFICE,
     "proposal.take": {"verifier"}, "proposal.assign": OFFICE,
@@ -91,6 +97,7 @@ MOVE_ROLES = {
     "proposal.close_unfunded": OFFICE,
     "minutes.finalise": OFFICE, "minutes.approve": {"approver"}, "minutes.return": {"approver"},
     "payment.confirm": OFFICE, "payment.reject": OFFICE,
+    "bpjs_payment.confirm": OFFICE, "bpjs_payment.reject": OFFICE,
     "invoice.settle": OFFICE, "invoice.cancel": OFFICE,
     "beneficiary.import": OFFICE,
     "eligibility.activate": {"admin"},
