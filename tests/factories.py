@@ -36,6 +36,7 @@ def make_sponsor(*, name: str | None = None, npwp: str | None = None, **extra):
 # What official documents print: a test city has every official, account and signatory filled in
 # (documents/readiness.py refuses to issue otherwise); `empty_city()` takes them away again.
 OFFICIALS = {
+    "unit_address": "Jl. Uji No. 1",
     "mayor_name": "Budi Walikota", "secretary_name": "Sri Sekda", "secretary_nip": "19700101 199003 1 001",
     "city_npwp": "001234564304000", "payee_bank": "Bank Uji Daerah", "payee_account_number": "0012345678",
     "payee_account_name": "Rekening Kas Umum Daerah Kota Uji", "treasurer_name": "Tuti Bendahara",

@@ -26,7 +26,8 @@ DEMO_OFFICIALS = {
 
 def seed_officials(context: dict) -> dict:
     """Fill what documents need where the city left it empty (an admin's value stays)."""
-    values = {**DEMO_OFFICIALS, "payee_account_name": f"Rekening Kas Umum Daerah {get_setting('city_name')}"}
+    values = {**DEMO_OFFICIALS, "payee_account_name": f"Rekening Kas Umum Daerah {get_setting('city_name')}",
+              "unit_address": f"Jl. Merdeka No. 4, {get_setting('city_short')}"}  # a made-up address
     for key, value in values.items():
         if not get_setting(key):
             set_setting(key, value, actor=context.get("staff"))

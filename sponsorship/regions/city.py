@@ -16,7 +16,6 @@ from sponsorship.core.errors import DomainError
 from sponsorship.extensions import db
 from sponsorship.regions import service as regions
 from sponsorship.regions.load import load_regions
-from sponsorship.regions.models import Region
 from sponsorship.settings import service as settings
 
 KINDS = {"Kota": "Wali Kota", "Kabupaten": "Bupati"}
@@ -34,7 +33,8 @@ def split_name(name: str) -> tuple[str, str]:
 def area_settings(code: str, *, short_name: str | None = None) -> dict[str, str]:
     """The settings that follow from a kabupaten/kota's code. `short_name` is the name as the
     city writes it where it differs from the Kemendagri spelling; the court is a default the
-    admin confirms (a kabupaten's court often sits in another town)."""
+    admin confirms (a kabupaten's court often sits in another town). People's names and the
+    office address are the admin's to fill in: they stay empty (missing) until then."""
     area = regions.regency(code)
     if area is None:
         raise DomainError(_l("Kode %(code)s bukan kabupaten/kota dalam data wilayah.", code=code),
@@ -42,15 +42,12 @@ def area_settings(code: str, *, short_name: str | None = None) -> dict[str, str]
     kind, base = split_name(area.name)
     base = (short_name or "").strip() or base
     head = KINDS[kind]
-    province = db.session.get(Region, area.parent_code)
     return {
         "area_code": area.code,
         "area_name": f"{kind} {base}",
         "head_title": head,
         "city_name": f"Pemerintah {kind} {base}",
         "city_short": base,
-        "unit_address": f"[Alamat kantor], {base}, {province.name if province else ''}".rstrip(", "),
-        "mayor_name": f"[Nama {head}]",
         "mayor_title": f"{head} {base}",
         "secretary_title": f"Sekretaris Daerah {kind} {base}",
         "court_name": f"Pengadilan Negeri {base}",
@@ -58,20 +55,28 @@ def area_settings(code: str, *, short_name: str | None = None) -> dict[str, str]
     }
 
 
+# What the admin fills in for an area, cleared when the install moves to another area.
+AREA_PEOPLE_AND_OFFICE = ("mayor_name", "secretary_name", "secretary_nip", "unit_address")
+
+
 def setup_city(code: str, *, actor=None, short_name: str | None = None) -> dict[str, str]:
     """Load the national data if it is not there yet and point the area settings at `code`
     (audited, one event per changed setting). Safe to run again: for the area already set up,
-    only settings still unset or holding a placeholder are filled, so what an admin entered or
-    confirmed (the court, names, the address) stays. Returns the settings as they now are."""
+    only settings still empty are filled, so what an admin entered or confirmed (the court, the
+    titles) stays. Returns the settings as they now are."""
     if not regions.loaded():
         load_regions(actor=actor)
         db.session.flush()
     code = code.strip()
     values = area_settings(code, short_name=short_name)
     same_area = settings.get_setting("area_code") == code
+    if not same_area:  # another area's officials and office are not this one's
+        for key in AREA_PEOPLE_AND_OFFICE:
+            if settings.get_setting(key):
+                settings.set_setting(key, "", actor=actor)
     for key, value in values.items():
         stored = settings.stored_setting(key)
-        if same_area and isinstance(stored, str) and stored and "[" not in stored:
+        if same_area and isinstance(stored, str) and stored.strip():
             continue
         settings.set_setting(key, value, actor=actor)
     return {key: settings.get_setting(key) for key in values}

@@ -127,6 +127,13 @@ def all_settings() -> dict[str, Any]:
             for key, default in DEFAULTS.items()}
 
 
+def stored_setting(key: str, default: Any = None) -> Any:
+    """A setting another part keeps for itself (not in DEFAULTS, e.g. the letterhead emblem's
+    path), or `default` while unset."""
+    row = db.session.get(Setting, key)
+    return row.value if row is not None else default
+
+
 def set_setting(key: str, value: Any, *, actor, default: Any = None) -> bool:
     """Store one setting and audit the change in the same transaction; False (and nothing
     written) when it already has that value. An unset key counts as its DEFAULTS value, or as

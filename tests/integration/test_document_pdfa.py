@@ -24,7 +24,7 @@ def issue_every_kind(staff, approver, company) -> dict:
     from sponsorship.billing import service as billing
     from sponsorship.documents import official
     from sponsorship.documents.models import Document
-    from sponsorship.documents.report import issue_impact_report
+    from sponsorship.documents.report import issue_certificate, issue_impact_report
     from sponsorship.minutes.models import Minutes
 
     agreement = factories.agreement_for(company, "final")
@@ -36,13 +36,16 @@ def issue_every_kind(staff, approver, company) -> dict:
     official.issue_approval_letter(minutes, actor=staff)
     official.issue_verification_sheet(factories.make_proposal(status="verified_eligible"), actor=staff)
     issue_impact_report(company, actor=staff, start=date(2026, 1, 1), end=date(2026, 3, 1))
+    factories.make_pledge(sponsor=company, programme="aid_fund", status="active")  # a piagam thanks one
+    issue_certificate(company, actor=staff)
     payment = factories.payment_for(company)
     billing._issue_invoice_document(payment.invoice, actor=staff)  # noqa: SLF001 - the invoice PDF alone
     billing.decide_payment(payment, "confirm", actor=staff)  # issues the receipt
     db.session.commit()
     documents = {}
     for document in db.session.scalars(db.select(Document).order_by(Document.id)):
-        documents[document.kind] = document  # the latest of each kind
+        # The first of each kind: later factory pledges record a signed agreement without a file.
+        documents.setdefault(document.kind, document)
     return documents
 
 

@@ -131,7 +131,7 @@ def test_an_empty_city_issues_nothing_and_says_what_is_missing(app, app_ctx, sta
 
 
 @pytest.mark.parametrize(("key", "label"), [
-    ("mayor_name", "Nama Wali Kota"), ("treasurer_nip", "NIP penanda tangan tagihan dan tanda terima"),
+    ("mayor_name", "Nama kepala daerah"), ("treasurer_nip", "NIP penanda tangan tagihan dan tanda terima"),
     ("payee_account_number", "Nomor rekening penerimaan")])
 def test_one_missing_value_is_named_with_its_settings_link(app, app_ctx, key, label):
     from sponsorship.documents.readiness import missing
