@@ -6,6 +6,7 @@ import csv
 import io
 import random
 from datetime import date, timedelta
+from functools import lru_cache
 
 from sqlalchemy import func, select
 
@@ -30,12 +31,13 @@ HEADER = ["nik", "no_kk", "nama", "jenis_kelamin", "tanggal_lahir", "alamat", "r
 TODAY = date(2026, 12, 1)  # the demo's "now" for pregnancies (fixed: reproducible files)
 
 
-def shipped_kelurahan(area: str) -> list[tuple[str, str]]:
+@lru_cache(maxsize=8)
+def shipped_kelurahan(area: str) -> tuple[tuple[str, str], ...]:
     """(code, name) of the kelurahan of `area` in the shipped national data (no database needed)."""
     from sponsorship.regions.load import shipped_rows
 
-    return [(code, name) for code, name in shipped_rows()
-            if code.startswith(area + ".") and code.count(".") == 3]
+    return tuple((code, name) for code, name in shipped_rows()
+                 if code.startswith(area + ".") and code.count(".") == 3)
 
 
 def generate_rows(n: int, *, seed: int = 1971,

@@ -31,9 +31,9 @@ class NikError(DomainError):
 @lru_cache(maxsize=1)
 def _current_codes() -> tuple[frozenset[str], frozenset[str]]:
     """(kecamatan, kabupaten/kota) codes of the shipped Kemendagri data, undotted (727101, 7271)."""
-    from sponsorship.regions.load import shipped_codes
+    from sponsorship.regions.load import shipped_codes_down_to_kecamatan
 
-    codes = shipped_codes()
+    codes = shipped_codes_down_to_kecamatan()
     return (frozenset(c.replace(".", "") for c in codes if c.count(".") == 2),
             frozenset(c.replace(".", "") for c in codes if c.count(".") == 1))
 

@@ -34,9 +34,9 @@ SOURCE = "Kepmendagri 300.2.2-2138/2025 (cahyadsn/wilayah)"
 BATCH = 5000
 
 
-@lru_cache(maxsize=1)
 def shipped_rows() -> tuple[tuple[str, str], ...]:
-    """(code, name) of every region in the shipped file, parents before their children."""
+    """(code, name) of every region in the shipped file, parents before their children (read each
+    time: 91,599 rows are not worth keeping in every worker)."""
     with gzip.open(DATA_FILE, "rb") as raw:
         reader = csv.reader(io.TextIOWrapper(raw, encoding="utf-8", newline=""))
         next(reader)  # kode,nama
@@ -117,16 +117,8 @@ def _insert(rows: list[dict]) -> None:
 
 
 @lru_cache(maxsize=1)
-def shipped_codes() -> frozenset[str]:
-    """Every code of the shipped file (the NIK check reads this: cheap, no database)."""
-    return frozenset(code for code, _name in shipped_rows())
-
-
-def shipped_name(code: str) -> str | None:
-    return _shipped_names().get(code)
-
-
-@lru_cache(maxsize=1)
-def _shipped_names() -> dict[str, str]:
-    return dict(shipped_rows())
+def shipped_codes_down_to_kecamatan() -> frozenset[str]:
+    """The codes of every province, kabupaten/kota and kecamatan of the shipped file (about 7,800),
+    read once per process: what the NIK check compares a NIK's first six digits with."""
+    return frozenset(code for code, _name in shipped_rows() if level_of(code) <= DISTRICT)
 

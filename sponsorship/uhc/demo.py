@@ -4,10 +4,11 @@ from __future__ import annotations
 from datetime import date
 
 from sponsorship.extensions import db
+from sponsorship.settings.service import get_setting
 from sponsorship.uhc import service
 from sponsorship.uhc.models import CoverageFigure
 
-SOURCE = "Laporan BPJS Kesehatan Cabang Pangkalpinang (data demo)"
+SOURCE = "Laporan BPJS Kesehatan Cabang {city} (data demo)"  # the demo city's short name
 
 # (month, population, registered, activity %): 1 April 2025 and November 2025 as the seeds
 # report them (239.344 registered, 75,19 % active; 98,44 % and 81 %); the rest plausible.
@@ -56,7 +57,7 @@ def seed(context: dict) -> dict:
             continue
         active = round(registered * activity / 100)
         data = {"month": first, "population": population, "registered": registered, "active": active,
-                "source_note": SOURCE, **prioritas(year, month, population)}
+                "source_note": SOURCE.format(city=get_setting("city_short")), **prioritas(year, month, population)}
         if staff is not None:
             service.record_figure(actor=staff, data=data)
         else:  # no staff account to sign the audit event: record it as the system

@@ -166,6 +166,16 @@ def test_the_table_holds_every_level_of_the_shipped_data(app_ctx):
     assert db.session.get(Region, "19.71").parent_code == "19"
 
 
+def test_the_load_command_is_idempotent_and_says_so(app):
+    import json
+
+    result = app.test_cli_runner().invoke(args=["load-regions"])
+    assert result.exit_code == 0, result.output
+    counts = json.loads(result.output)
+    assert (counts["inserted"], counts["kept"]) == (0, 91599)
+    assert (counts["provinces"], counts["regencies"]) == (38, 514)
+
+
 def test_loading_again_changes_nothing_and_keeps_corrected_names(app_ctx):
     from sponsorship.regions.load import load_regions
 
