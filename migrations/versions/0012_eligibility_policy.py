@@ -1,6 +1,9 @@
-"""eligibility: the policy as data (conditions, weighted factors, versions), allocations name the
-policy they were made under, the registry's vulnerability fields, pledges that cover arrears, and
-the UHC Prioritas figures; the old "allocation_priority" setting gives way to the policy's weights
+"""eligibility: the policy as data, allocations name their policy, vulnerability fields, UHC Prioritas
+
+The policy's conditions and weighted factors are versioned rows; allocations keep the policy they
+were made under (and a one-per-family key); the registry gains the vulnerabilities the priority
+ranks by, pledges may say they pay arrears, the UHC figures gain the Prioritas columns, and the old
+"allocation_priority" setting gives way to the policy's weights.
 
 Revision ID: 0012
 Revises: 0009

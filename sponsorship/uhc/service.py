@@ -403,4 +403,5 @@ def summary() -> dict:
     figures = trend(limit=2)
     latest = figures[-1] if figures else None
     return {"limits": limits, "latest": latest, "previous": figures[0] if len(figures) == 2 else None,
-            "gap": activity_gap(latest, limits["activity"]), "slots": pledged_slots()}
+            "gap": activity_gap(latest, limits["activity"]), "slots": pledged_slots(),
+            "prioritas": prioritas(latest, limits)}

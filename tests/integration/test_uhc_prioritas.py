@@ -12,7 +12,7 @@ def _obstacles(page) -> list[str]:
     return [li.text.strip() for li in page.select("[data-testid=prioritas-obstacles] li")]
 
 
-def test_staff_record_prioritas_figures_and_see_what_stands_in_the_way(db_session, login, staff):
+def test_staff_record_prioritas_figures_and_see_what_stands_in_the_way(db_session, login, staff, approver):
     from sponsorship.uhc import service
     from sponsorship.uhc.models import CoverageFigure
 
@@ -30,6 +30,9 @@ def test_staff_record_prioritas_figures_and_see_what_stands_in_the_way(db_sessio
         "Peserta dibiayai APBD di bawah ambang: kurang 3.457 peserta PBPU Pemda.",
         "Pemda masih menunggak iuran ke BPJS Kesehatan.",
         "Persetujuan BPJS: Diajukan, menunggu BPJS."]
+    home = get_page(login(approver), "/")
+    assert " ".join(home.select_one("[data-testid=summary-prioritas]").text.split()) == (
+        "UHC Prioritas: Diajukan, menunggu BPJS · 4 hal masih menghalangi")
     figure = db_session.scalars(db_session.query(CoverageFigure).statement).one()
     service.update_figure(figure, actor=staff, data={
         "month": date(2025, 4, 1), "population": 242285, "registered": 239344, "active": 191476,
