@@ -57,7 +57,8 @@ def seed(context: dict) -> dict:
             continue
         active = round(registered * activity / 100)
         data = {"month": first, "population": population, "registered": registered, "active": active,
-                "source_note": SOURCE.format(city=get_setting("city_short")), **prioritas(year, month, population)}
+                "source_note": SOURCE.format(city=get_setting("city_short")),
+                **prioritas(year, month, population)}
         if staff is not None:
             service.record_figure(actor=staff, data=data)
         else:  # no staff account to sign the audit event: record it as the system
