@@ -21,8 +21,10 @@ for _setting in SETTINGS:
         _field = DecimalField(_setting.label, places=2,
                               validators=[DataRequired(), NumberRange(min=0, max=100)])
     else:
-        # A setting declared empty may stay empty (documents say what is missing before issuing).
-        _field = StringField(_setting.label, validators=[DataRequired() if _setting.default else Optional(),
+        # A setting declared empty may stay empty (documents say what is missing before issuing),
+        # except the government's names, which setup-city writes and nothing may blank.
+        wanted = _setting.required or _setting.default
+        _field = StringField(_setting.label, validators=[DataRequired() if wanted else Optional(),
                                                          Length(max=300)])
     setattr(SettingsForm, _setting.key, _field)
 

@@ -25,6 +25,7 @@ class CitySetting:
     default: Any
     label: Any  # lazy text for the settings form
     editable: bool = True  # False: set by the city's setup only, shown but not edited on the page
+    required: bool = False  # once the area is set up, never saved empty (the government's names)
 
 
 # Every city setting, once: key, type, default and label. Numbering formats take {seq} and {year}.
@@ -33,10 +34,10 @@ SETTINGS: tuple[CitySetting, ...] = (
     # fills these from the national region data; until then they are empty, and an empty value
     # is missing: documents/readiness.py refuses to issue a document that prints it.
     CitySetting("area_code", str, "", _l("Kode Kemendagri kabupaten/kota"), editable=False),
-    CitySetting("area_name", str, "", _l("Nama daerah (Kota … / Kabupaten …)")),
+    CitySetting("area_name", str, "", _l("Nama daerah (Kota … / Kabupaten …)"), required=True),
     CitySetting("head_title", str, "Kepala Daerah", _l("Sebutan kepala daerah (Wali Kota / Bupati)")),
-    CitySetting("city_name", str, "", _l("Nama pemerintah daerah")),
-    CitySetting("city_short", str, "", _l("Nama daerah (singkat, tempat penandatanganan)")),
+    CitySetting("city_name", str, "", _l("Nama pemerintah daerah"), required=True),
+    CitySetting("city_short", str, "", _l("Nama daerah (singkat, tempat penandatanganan)"), required=True),
     CitySetting("unit_name", str, "Sekretariat Daerah", _l("Nama unit kerja")),
     CitySetting("unit_address", str, "", _l("Alamat unit kerja")),
     CitySetting("mayor_name", str, "", _l("Nama kepala daerah")),

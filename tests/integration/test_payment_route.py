@@ -49,7 +49,7 @@ def test_a_pks_through_the_city_names_the_account_and_the_invoices(login, staff,
     assert "rekening Bank Uji Daerah nomor 0012345678 atas nama Rekening Kas Umum Daerah Kota Uji" in text
     assert "langsung kepada BPJS Kesehatan" not in text
     assert "Pemantauan, Evaluasi dan Pelaporan" in text and "laporan dampak triwulanan" in text
-    assert "berkedudukan di Jl. Merdeka No. 4" in text  # PIHAK PERTAMA's address
+    assert "berkedudukan di Jl. Uji No. 1" in text  # PIHAK PERTAMA's address
     assert "PIHAK KETIGA" not in text
 
 

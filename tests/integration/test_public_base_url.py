@@ -81,7 +81,7 @@ def test_issuing_without_it_in_a_request_is_a_message_not_a_500(app, login, staf
         "company_signatory_title": "Direktur"})
     monkeypatch.setitem(app.config, "PUBLIC_BASE_URL", None)
     monkeypatch.setitem(app.config, "TESTING", False)
-    response = client.post(f"/pledges/{pledge.id}/agreement/finalise", data={})
+    response = client.post(f"/pledges/{pledge.id}/agreement/finalise", data={"confirm": "y"})
     monkeypatch.setitem(app.config, "TESTING", True)
     assert response.status_code == 409  # the refusal page (a form with a referrer goes back, flashed)
     assert "PUBLIC_BASE_URL" in response.get_data(as_text=True)
