@@ -244,9 +244,15 @@ ROUTES: list[dict] = [
     {"rule": "/minutes/<int:minutes_id>/items/<int:item_id>/delete", "method": "POST", "data": {},
      "url": lambda w: (lambda m: f"/minutes/{m.id}/items/{m.items[0].id}/delete")(
          factories.make_minutes(with_item=True)), "expect": expect(302, 302, 302, 403, 403, 403, 403)},
-    {"rule": "/minutes/<int:minutes_id>/finalise", "method": "POST", "data": {},
+    {"rule": "/minutes/<int:minutes_id>/finalise",
      "url": lambda w: f"/minutes/{factories.make_minutes().id}/finalise",
-     "expect": expect(302, 409, 409, 403, 403, 403, 403)},
+     "expect": expect(302, 200, 200, 403, 403, 403, 403)},
+    {"rule": "/minutes/<int:minutes_id>/preview.pdf",
+     "url": lambda w: f"/minutes/{factories.make_minutes().id}/preview.pdf",
+     "expect": expect(302, 200, 200, 403, 403, 403, 403)},
+    {"rule": "/minutes/<int:minutes_id>/finalise", "method": "POST", "data": {},  # unconfirmed: back
+     "url": lambda w: f"/minutes/{factories.make_minutes().id}/finalise",
+     "expect": expect(302, 302, 302, 403, 403, 403, 403)},
     {"rule": "/minutes/<int:minutes_id>/approve", "method": "POST", "data": {},
      "url": lambda w: f"/minutes/{factories.make_minutes().id}/approve",
      "expect": expect(302, 403, 403, 403, 403, 403, 409)},

@@ -171,6 +171,10 @@ def statement(pledge_id: int):
     pledge = policy.get_or_404(Pledge, pledge_id, "pledge.view")
     if pledge.programme != PREMIUM:
         abort(404)
+    if pledge.pays_directly:  # no invoices: the months due and the company's BPJS proofs
+        rows = service.direct_statement(pledge)
+        return render_template("billing/direct_statement.html", pledge=pledge, rows=rows,
+                               due=sum(r["due"] for r in rows), paid=sum(r["paid"] for r in rows))
     rows = service.statement(pledge)
     totals = {key: sum(r[key] for r in rows) for key in ("invoiced", "paid", "outstanding")}
     totals["person_months"] = sum(r["persons"] or 0 for r in rows)

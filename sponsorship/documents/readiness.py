@@ -13,6 +13,7 @@ A need names its source and field:
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -118,14 +119,26 @@ class NotReady(DomainError):
         self.missing = missing
 
 
+# What a placeholder looks like ("[Nama Wali Kota]"): a value saved from an old default is missing.
+PLACEHOLDER = re.compile(r"\[[^\]]*\]")
+
+
+def blank(value) -> bool:
+    if isinstance(value, str):
+        return not value.strip() or bool(PLACEHOLDER.search(value))
+    return not value
+
+
 def _setting_missing(key: str) -> bool:
     from sponsorship.documents.service import check_number_format
     from sponsorship.settings.service import get_setting
 
     value = get_setting(key)
     if isinstance(value, str):
+        if blank(value):
+            return True
         value = value.strip()
-        if value and "number_format" in key:
+        if "number_format" in key:
             try:
                 check_number_format(value)
             except DomainError:
@@ -148,15 +161,14 @@ def missing(kind: str, *, agreement=None, sponsor=None, minutes=None) -> list[Mi
                 found.append(Missing(str(SETTING_LABELS[need.name]), "settings.index",
                                      anchor=f"s-{need.name}"))
         elif need.source == AGREEMENT_FIELD and agreement is not None:
-            if not (getattr(agreement, need.name) or "").strip():
+            if blank(getattr(agreement, need.name)):
                 found.append(Missing(str(need.label), "agreements.edit",
                                      {"pledge_id": agreement.pledge_id}))
         elif need.source == SPONSOR_FIELD and sponsor is not None:
-            if not (getattr(sponsor, need.name) or "").strip():
+            if blank(getattr(sponsor, need.name)):
                 found.append(Missing(str(need.label), "sponsors.edit", {"sponsor_id": sponsor.id}))
         elif need.source == MINUTES_FIELD and minutes is not None:
-            value = getattr(minutes, need.name)
-            if not (value.strip() if isinstance(value, str) else value):
+            if blank(getattr(minutes, need.name)):
                 found.append(Missing(str(need.label), "minutes.detail", {"minutes_id": minutes.id},
                                      anchor=need.name))
     return found

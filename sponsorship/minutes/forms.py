@@ -5,7 +5,7 @@ from datetime import time
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, RadioField, SelectField, StringField, TextAreaField, TimeField
+from wtforms import BooleanField, DateField, RadioField, SelectField, StringField, TextAreaField, TimeField
 from wtforms.validators import DataRequired, Length, Optional
 
 from sponsorship.core.forms import RupiahField
@@ -39,3 +39,9 @@ class DecisionForm(FlaskForm):
 
 class SimpleForm(FlaskForm):
     """CSRF only."""
+
+
+class FinaliseForm(FlaskForm):
+    confirm = BooleanField(_l("Saya telah memeriksa pratinjau PDF (DRAF). Setelah difinalkan, berita acara "
+                              "diberi nomor dan tidak dapat diubah lagi."),
+                           validators=[DataRequired(_l("Centang konfirmasi untuk memfinalkan."))])

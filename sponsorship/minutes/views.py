@@ -1,7 +1,7 @@
 """Berita acara screens: list, draft editing, finalise, the approver's decision."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -143,12 +143,40 @@ def remove_item(minutes_id: int, item_id: int):
     return redirect(url_for(".detail", minutes_id=minutes.id) + "#items")
 
 
-@bp.route("/<int:minutes_id>/finalise", methods=["POST"])
+@bp.route("/<int:minutes_id>/preview.pdf")
+@policy.require("minutes.edit")
+def preview(minutes_id: int):
+    """The berita acara as it would be issued now, marked DRAF; never stored or numbered."""
+    from sponsorship.documents.render import render_pdf
+
+    minutes = _load(minutes_id, "minutes.edit")
+    context = official_documents.minutes_pdf_context(service.minutes_document_context(minutes))
+    response = make_response(render_pdf("documents/berita_acara.html", context, draft=True).pdf)
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@bp.route("/<int:minutes_id>/finalise", methods=["GET", "POST"])
 @policy.require("minutes.edit")
 def finalise(minutes_id: int):
+    """What is missing, or the DRAF preview and a confirmation that the step cannot be undone."""
+    from sponsorship.documents.models import MINUTES as MINUTES_DOCUMENT
+    from sponsorship.documents.readiness import missing
+    from sponsorship.minutes.forms import FinaliseForm
+
     minutes = _load(minutes_id, "minutes.edit")
-    if not SimpleForm().validate_on_submit():
-        abort(400)
+    form = FinaliseForm()
+    if not form.is_submitted():
+        if minutes.status != DRAFT:
+            return redirect(url_for(".detail", minutes_id=minutes.id))
+        return render_template("minutes/finalise.html", minutes=minutes, form=form,
+                               missing=missing(MINUTES_DOCUMENT, minutes=minutes),
+                               totals=service.minutes_totals(minutes))
+    if minutes.status == DRAFT and not form.validate():
+        flash(_l("Centang konfirmasi untuk memfinalkan."), "danger")
+        return redirect(url_for(".finalise", minutes_id=minutes.id))
     service.finalise_minutes(minutes, actor=current_user)
     official_documents.issue_minutes_document(minutes, actor=current_user)  # the numbered PDF
     flash(_l("Berita acara difinalkan dengan nomor %(n)s.", n=minutes.number), "success")

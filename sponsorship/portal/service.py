@@ -14,13 +14,14 @@ from sponsorship.beneficiaries.models import Beneficiary
 from sponsorship.billing import service as billing
 from sponsorship.billing.models import Invoice
 from sponsorship.core.months import add_months
-from sponsorship.documents.models import IMPACT_REPORT, Document
+from sponsorship.documents.models import CERTIFICATE, IMPACT_REPORT, Document
 from sponsorship.extensions import db
 from sponsorship.pledges.models import AID_FUND, CANCELLED, DRAFT, PREMIUM, Pledge
 from sponsorship.regions.models import Region
 
 MAX_CHART_MONTHS = 36
-DOCUMENT_KINDS = ("agreement", "addendum", billing.INVOICE_KIND, billing.RECEIPT_KIND, IMPACT_REPORT)
+DOCUMENT_KINDS = ("agreement", "addendum", billing.INVOICE_KIND, billing.RECEIPT_KIND, IMPACT_REPORT,
+                  CERTIFICATE)
 
 
 def months_remaining(pledge: Pledge, today: date) -> int | None:

@@ -16,7 +16,7 @@ from sponsorship.auth.models import SPONSOR, User
 from sponsorship.core.cache import FragmentCache
 from sponsorship.core.formatting import ui_locale as _ui_locale
 from sponsorship.core.forms import form_refusals
-from sponsorship.extensions import db
+from sponsorship.extensions import db, limiter
 from sponsorship.pledges.models import Pledge
 from sponsorship.portal import service
 from sponsorship.portal.forms import BpjsProofForm, ColleagueForm, ReportRequestForm
@@ -133,6 +133,7 @@ def quarter_choices(today: date, count: int = 8) -> list[tuple[str, str]]:
 
 
 @bp.route("/impact-reports", methods=["GET", "POST"])
+@limiter.limit("20 per hour", methods=["POST"])  # each request issues a numbered document
 @policy.require("impact_report.request")
 def impact_reports():
     from sponsorship.core.months import add_months

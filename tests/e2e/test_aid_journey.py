@@ -98,7 +98,9 @@ def test_aid_proposal_from_intake_to_payout(page, phone_page, new_page, live_ser
     page.get_by_test_id("attendee-form").get_by_role("button", name="Tambah").click()
     page.locator("#item-proposal_id").select_option(str(proposal_id))
     page.get_by_role("button", name="Masukkan usulan").click()
-    page.get_by_test_id("finalise").click()
+    page.get_by_test_id("finalise").click()  # the DRAF preview and a confirmation
+    page.get_by_label("Saya telah memeriksa pratinjau").check()
+    page.get_by_test_id("finalise-confirm").click()
     number = page.get_by_test_id("minutes-number").inner_text()
     assert number.startswith("400.9/") and number.endswith("/SETDA/2026")
 

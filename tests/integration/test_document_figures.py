@@ -155,7 +155,7 @@ def _minutes_of(n: int, staff):
 def test_berita_acara_totals_add_up_and_match_sql(login, staff, approver):
     minutes = _minutes_of(3, staff)
     client = login(staff)
-    post_page(client, f"/minutes/{minutes.id}/finalise", {})
+    post_page(client, f"/minutes/{minutes.id}/finalise", {"confirm": "y"})
     db.session.expire_all()
     excluded_item = minutes.items[1]
     decided = login(approver)

@@ -5,7 +5,7 @@ import subprocess
 
 from sponsorship.extensions import db
 from tests import factories
-from tests.pages import post_page
+from tests.pages import get_page, post_page
 
 
 def pdf_text(data: bytes) -> str:
@@ -17,7 +17,7 @@ def test_finalising_minutes_issues_the_berita_acara(login, staff, approver, spon
     minutes = factories.make_minutes(with_item=True)
     patient = minutes.items[0].proposal.patient_name
     client = login(staff)
-    post_page(client, f"/minutes/{minutes.id}/finalise", {})
+    post_page(client, f"/minutes/{minutes.id}/finalise", {"confirm": "y"})
     db.session.expire_all()
     response = client.get(f"/documents/minutes/{minutes.id}/berita-acara.pdf")
     assert response.status_code == 200
@@ -42,7 +42,7 @@ def test_reissuing_makes_a_new_version_and_keeps_the_first(login, staff):
 
     minutes = factories.make_minutes(with_item=True)
     client = login(staff)
-    post_page(client, f"/minutes/{minutes.id}/finalise", {})
+    post_page(client, f"/minutes/{minutes.id}/finalise", {"confirm": "y"})
     first = client.get(f"/documents/minutes/{minutes.id}/berita-acara.pdf").data
     post_page(client, f"/documents/minutes/{minutes.id}/issue/berita_acara", {})
     docs = db.session.scalars(db.select(Document).order_by(Document.id)).all()
@@ -56,7 +56,7 @@ def test_reissuing_makes_a_new_version_and_keeps_the_first(login, staff):
 def test_approval_issues_the_mayors_letter(login, staff, approver):
     minutes = factories.make_minutes(with_item=True)
     patient = minutes.items[0].proposal.patient_name
-    post_page(login(staff), f"/minutes/{minutes.id}/finalise", {})
+    post_page(login(staff), f"/minutes/{minutes.id}/finalise", {"confirm": "y"})
     client = login(approver)
     post_page(client, f"/minutes/{minutes.id}/approve", {"note": "Setuju"})
     db.session.expire_all()
@@ -91,3 +91,19 @@ def test_two_hundred_proposals_as_blocks(app_ctx):
     assert "Rp1.032.000.000,00 (satu miliar tiga puluh dua juta rupiah)" in text
     assert 5 <= rendered.pages <= 20
     assert f"Halaman {rendered.pages} dari {rendered.pages}" in text
+
+
+def test_finalising_asks_for_confirmation_after_a_draft_preview(login, staff):
+    from sponsorship.documents.models import Document
+
+    minutes = factories.make_minutes(with_item=True)
+    client = login(staff)
+    page = get_page(client, f"/minutes/{minutes.id}")
+    confirm = get_page(client, page.select_one("[data-testid=finalise]")["href"])
+    assert "tidak dapat dibatalkan" in confirm.select_one("[data-testid=irreversible]").text
+    preview = pdf_text(client.get(confirm.select_one("[data-testid=preview-link]")["href"]).data)
+    assert "DRAF: belum bernomor" in preview and "Nomor: (diberikan saat difinalkan)" in preview
+    assert "None" not in preview
+    post_page(client, f"/minutes/{minutes.id}/finalise", {})  # not confirmed: nothing happens
+    db.session.expire_all()
+    assert minutes.status == "draft" and db.session.scalar(db.select(db.func.count(Document.id))) == 0

@@ -206,3 +206,17 @@ def test_settings_page_accepts_empty_officials(login, admin):
     assert all_settings()["mayor_name"] == "" and DEFAULTS["mayor_name"] == ""
     page = get_page(client, "/admin/settings/")
     assert page.select_one("#s-treasurer_nip") is not None
+
+
+def test_a_placeholder_saved_from_an_old_default_counts_as_missing(app, app_ctx, company_a):
+    from sponsorship.documents.readiness import missing
+    from sponsorship.settings.models import Setting
+
+    agreement = factories.agreement_for(company_a)
+    agreement.company_signatory_name = "[Nama Direktur Utama]"
+    db.session.merge(Setting(key="mayor_name", value="[Nama Wali Kota]"))
+    db.session.commit()
+    with app.test_request_context():
+        assert [m.label for m in missing("agreement", agreement=agreement)] == [
+            "Penanda tangan pihak perusahaan"]
+        assert [m.label for m in missing("approval_letter")] == ["Nama Wali Kota"]

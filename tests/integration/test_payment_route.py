@@ -128,6 +128,8 @@ def test_the_company_sends_bpjs_proof_and_staff_confirm_it(login, staff, sponsor
     db.session.expire_all()
     assert row.status == "confirmed" and row.decided_by_id == staff.id
     assert "Dikonfirmasi" in get_page(portal, url).select_one("[data-testid=bpjs-months]").text
+    statement = get_page(office, f"/billing/pledges/{pledge.id}/statement")
+    assert statement.select_one("[data-testid=direct-paid]").text.strip() == "Rp 70.000"
 
 
 @pytest.mark.parametrize("route", ["city", "direct"])

@@ -132,7 +132,7 @@ def test_minutes_finalise_and_mayor_approves(app, login, staff, approver):
                                                      "att-agency": "Setda Kota Pangkalpinang"})
     post_page(client, f"/minutes/{mid}/items", {"item-proposal_id": p.id, "item-decision": "grant",
                                                  "item-amount": "3.500.000"})
-    post_page(client, f"/minutes/{mid}/finalise", {})
+    post_page(client, f"/minutes/{mid}/finalise", {"confirm": "y"})
     page = get_page(client, f"/minutes/{mid}")
     assert page.select_one("[data-testid=minutes-number]").text.startswith("400.9/")
     assert page.select_one("[data-testid=finalise]") is None  # no longer editable
