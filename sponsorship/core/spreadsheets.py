@@ -1,0 +1,345 @@
+"""Reading an uploaded table (CSV or XLSX) within fixed bounds, before and while it is parsed.
+
+A hostile file must cost little to refuse: an XLSX is checked from its zip central directory (the
+uncompressed size of each member) and by one streaming pass over its sheet (declared dimension,
+rows, cells per row, cells in all) before openpyxl builds a single row; a CSV is decoded once (the
+encoding detected with charset-normalizer), its lines and fields bounded. Rows are never padded to a
+declared width. Every bound lives in `LIMITS`, the one place they are set.
+"""
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+
+from sponsorship.core.csvtext import csv_reader
+from sponsorship.core.errors import DomainError
+
+MIB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ReadLimits:
+    """How large an uploaded table may be. Sized for a city's agency list (300,000 residents of
+    about 20 columns) with room to spare, and small enough that refusing a file stays cheap."""
+
+    max_rows: int = 300_000  # data rows, without the header rows
+    max_columns: int = 100  # cells in one row
+    max_cells: int = 8_000_000  # cells in the whole sheet
+    max_unpacked_bytes: int = 400 * MIB  # every zip member of an XLSX together, uncompressed
+    max_member_bytes: int = 300 * MIB  # one zip member (the sheet), uncompressed
+    max_shared_strings_bytes: int = 64 * MIB  # the XLSX string table (openpyxl loads it whole)
+    max_members: int = 500  # files inside one XLSX
+    max_line_chars: int = 64 * 1024  # one line of a CSV
+    max_field_chars: int = 10_000  # one field of a CSV (csv.field_size_limit)
+
+
+LIMITS = ReadLimits()
+
+
+class UnreadableTable(DomainError):
+    """The file as a whole cannot be read within the limits; nothing is changed."""
+
+    status_code = 400
+
+
+@dataclass
+class Table:
+    rows: list[list[Any]]  # every row as read, trailing empty cells dropped, never padded
+    kind: str  # "csv" or "xlsx"
+    encoding: str | None = None  # a CSV's encoding as people call it ("Windows-1252")
+    # Merged cell ranges of an XLSX as (first row, first column, last row, last column), 1-based.
+    merged: list[tuple[int, int, int, int]] = field(default_factory=list)
+
+
+def read_table(data: bytes, limits: ReadLimits = LIMITS) -> Table:
+    if data[:4] == b"PK\x03\x04":
+        return _read_xlsx(data, limits)
+    text, encoding = decode_text(data)
+    return Table(rows=_read_csv(text, limits), kind="csv", encoding=encoding)
+
+
+# --- CSV ---------------------------------------------------------------------------------------
+
+# Legacy encodings an Indonesian office's spreadsheet writes (Windows "Western"); detection is held
+# to them, since a short Latin text reads as valid Central European or Mac text just as well.
+LEGACY_ENCODINGS = ("cp1252", "latin_1")
+ENCODING_NAMES = {"utf_8": "UTF-8", "utf_8_sig": "UTF-8 (BOM)", "utf_16": "UTF-16", "utf_16_le": "UTF-16 LE",
+                  "utf_16_be": "UTF-16 BE", "cp1252": "Windows-1252", "latin_1": "Latin-1 (ISO-8859-1)"}
+DETECTION_SAMPLE = 256 * 1024
+NON_ASCII_LINE = re.compile(rb"[^\n]*[\x80-\xff][^\n]*\n?")
+
+
+def _utf16_without_bom(head: bytes) -> str | None:
+    """Tab-separated "Unicode text" some programs write without a BOM: every other byte is 0."""
+    if len(head) < 4:
+        return None
+    even, odd = head[0::2].count(0), head[1::2].count(0)
+    if odd > len(head) // 4 and even == 0:
+        return "utf_16_le"
+    if even > len(head) // 4 and odd == 0:
+        return "utf_16_be"
+    return None
+
+
+def decode_text(data: bytes) -> tuple[str, str]:
+    """The text of a CSV and its encoding's display name; UnreadableTable if it is not text."""
+    if data.startswith(codecs.BOM_UTF8):
+        candidates = ["utf_8_sig"]
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        candidates = ["utf_16"]
+    elif (wide := _utf16_without_bom(data[:4096])) is not None:
+        candidates = [wide]
+    elif b"\x00" in data[:4096]:
+        raise UnreadableTable(_l("Berkas bukan CSV atau XLSX."))
+    else:
+        candidates = ["utf_8"]
+        if not data.isascii():
+            candidates += _detected_legacy(data)
+    for encoding in candidates:
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if "\x00" in text[:4096]:
+            raise UnreadableTable(_l("Berkas bukan CSV atau XLSX."))
+        return text, ENCODING_NAMES.get(encoding, encoding)
+    raise UnreadableTable(_l("Enkode berkas CSV tidak dikenali; simpan ulang sebagai CSV UTF-8."))
+
+
+def _detected_legacy(data: bytes) -> list[str]:
+    """Legacy encodings charset-normalizer finds in the lines that are not ASCII, best first."""
+    from charset_normalizer import from_bytes
+
+    sample, size = [], 0
+    for m in NON_ASCII_LINE.finditer(data):
+        sample.append(m.group())
+        size += len(m.group())
+        if size > DETECTION_SAMPLE:
+            break
+    found = [m.encoding for m in from_bytes(b"".join(sample), cp_isolation=list(LEGACY_ENCODINGS))]
+    return found + [e for e in LEGACY_ENCODINGS if e not in found]
+
+
+def _check_lines(text: str, limits: ReadLimits) -> None:
+    start, line = 0, 1
+    end = len(text)
+    while start < end:
+        stop = text.find("\n", start)
+        if stop < 0:
+            stop = end
+        if stop - start > limits.max_line_chars:
+            raise UnreadableTable(_l("Baris %(n)s berkas CSV lebih panjang dari batas %(limit)s karakter.",
+                                     n=line, limit=f"{limits.max_line_chars:,}".replace(",", ".")))
+        start, line = stop + 1, line + 1
+
+
+def _read_csv(text: str, limits: ReadLimits) -> list[list[str]]:
+    _check_lines(text, limits)
+    # The module-wide bound of the csv module: a field larger than it is an error, not a 500.
+    csv.field_size_limit(limits.max_field_chars)
+    rows: list[list[str]] = []
+    cells = 0
+    reader = csv_reader(text)
+    try:
+        for row in reader:
+            if len(row) > limits.max_columns:
+                raise _too_many_columns(reader.line_num, limits)
+            while row and not row[-1]:
+                row.pop()
+            rows.append(row)
+            cells += len(row)
+            if len(rows) > limits.max_rows + 2:
+                raise _too_many_rows(limits)
+            if cells > limits.max_cells:
+                raise _too_many_cells(limits)
+    except csv.Error as exc:
+        if "field larger" in str(exc):
+            raise UnreadableTable(_l("Baris %(n)s berkas CSV berisi kolom lebih panjang dari batas "
+                                     "%(limit)s karakter.", n=reader.line_num,
+                                     limit=f"{limits.max_field_chars:,}".replace(",", "."))) from None
+        raise UnreadableTable(_l("Baris %(n)s berkas CSV tidak dapat dibaca (tanda kutip tidak seimbang?).",
+                                 n=reader.line_num)) from None
+    return rows
+
+
+def _number(n: int) -> str:
+    return f"{n:,}".replace(",", ".")
+
+
+def _too_many_rows(limits: ReadLimits) -> UnreadableTable:
+    return UnreadableTable(_l("Berkas berisi lebih dari %(n)s baris.", n=limits.max_rows))
+
+
+def _too_many_columns(line: int, limits: ReadLimits) -> UnreadableTable:
+    return UnreadableTable(_l("Baris %(line)s berisi lebih dari %(n)s kolom (batas berkas impor).",
+                              line=line, n=limits.max_columns))
+
+
+def _too_many_cells(limits: ReadLimits) -> UnreadableTable:
+    return UnreadableTable(_l("Berkas berisi lebih dari %(n)s sel (batas berkas impor).",
+                              n=_number(limits.max_cells)))
+
+
+# --- XLSX --------------------------------------------------------------------------------------
+
+NOT_XLSX = _l("Berkas bukan lembar kerja XLSX yang dapat dibaca.")
+DIMENSION = re.compile(rb"<(?:[\w.-]+:)?dimension\s+ref=\"([A-Z]{1,3})(\d+)(?::([A-Z]{1,3})(\d+))?\"")
+MERGE = re.compile(rb"<(?:[\w.-]+:)?mergeCell\s+ref=\"([A-Z]{1,3})(\d+):([A-Z]{1,3})(\d+)\"")
+ROOT_PREFIX = re.compile(rb"<([\w.-]+:)?worksheet[\s>]")
+SCAN_CHUNK = 4 * MIB
+ROW_TAG_ENDS = (b" ", b"\t", b"\r", b"\n", b">", b"/")
+MAX_MERGED = 10_000
+
+
+def column_index(letters: bytes | str) -> int:
+    """A column's number from its letters: A is 1, XFD is 16384."""
+    n = 0
+    for ch in letters.decode() if isinstance(letters, bytes) else letters:
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def _check_archive(archive: zipfile.ZipFile, limits: ReadLimits) -> None:
+    """Refuse from the central directory alone: zipfile never inflates a member past the size
+    declared there (a member that inflates further fails its CRC), so these sizes are the bound."""
+    members = archive.infolist()
+    if len(members) > limits.max_members:
+        raise UnreadableTable(_l("Berkas XLSX berisi lebih dari %(n)s bagian.", n=limits.max_members))
+    total = sum(m.file_size for m in members)
+    largest = max((m.file_size for m in members), default=0)
+    if total > limits.max_unpacked_bytes or largest > limits.max_member_bytes:
+        raise UnreadableTable(_l(
+            "Isi berkas XLSX terlalu besar setelah dibuka (%(mb)s MB; batas %(limit)s MB seluruhnya, "
+            "%(member)s MB per bagian).", mb=_number(total // MIB), limit=limits.max_unpacked_bytes // MIB,
+            member=limits.max_member_bytes // MIB))
+    for m in members:
+        if m.filename.lower().endswith("sharedstrings.xml") and m.file_size > limits.max_shared_strings_bytes:
+            raise UnreadableTable(_l("Tabel teks berkas XLSX terlalu besar (batas %(limit)s MB).",
+                                     limit=limits.max_shared_strings_bytes // MIB))
+
+
+# A cell is the element named "c", with or without a namespace prefix; other names that begin with
+# "c" (col, cfRule, customSheetView, cellWatch ...) are subtracted. What remains can only overcount.
+CELL_OPENERS = (b"<c", b":c")
+NOT_CELLS = (b"<co", b"<cf", b"<cu", b"<ce", b":co", b":cf", b":cu", b":ce")
+
+
+def _cells_between(buf: bytes, start: int, stop: int) -> int:
+    return (sum(buf.count(t, start, stop) for t in CELL_OPENERS)
+            - sum(buf.count(t, start, stop) for t in NOT_CELLS))
+
+
+def _check_dimension(head: bytes, limits: ReadLimits) -> None:
+    dim = DIMENSION.search(head)
+    if not (dim and dim.group(3)):
+        return
+    declared_rows = int(dim.group(4)) - int(dim.group(2)) + 1
+    declared_cols = column_index(dim.group(3)) - column_index(dim.group(1)) + 1
+    if declared_rows > limits.max_rows + 2 or declared_cols > limits.max_columns:
+        raise UnreadableTable(_l(
+            "Lembar kerja menyatakan ukuran %(rows)s baris × %(cols)s kolom; batas berkas impor "
+            "%(max_rows)s baris dan %(max_cols)s kolom.", rows=_number(declared_rows),
+            cols=_number(declared_cols), max_rows=_number(limits.max_rows), max_cols=limits.max_columns))
+
+
+def _scan_sheet(archive: zipfile.ZipFile, path: str, limits: ReadLimits) -> list[tuple[int, int, int, int]]:
+    """One streaming pass over the sheet's XML, before any row is built: the declared dimension,
+    the number of rows, of cells in each row and in all are bounded; merged ranges are collected."""
+    merged: list[tuple[int, int, int, int]] = []
+    rows = cells = in_row = 0
+    row_tag = b"<row"
+    carry = b""
+    first = True
+    with archive.open(path) as src:
+        while True:
+            chunk = src.read(SCAN_CHUNK)
+            buf = carry + chunk
+            if first:
+                first = False
+                root = ROOT_PREFIX.search(buf[:64 * 1024])
+                row_tag = b"<" + ((root.group(1) or b"") if root else b"") + b"row"
+                _check_dimension(buf[:64 * 1024], limits)
+            # Keep the tail: a tag cut between two chunks is counted in the next one.
+            cut = len(buf) if not chunk else max(0, len(buf) - 64)
+            pos = 0
+            while True:
+                i = buf.find(row_tag, pos, cut)
+                stop = cut if i < 0 else i
+                found = _cells_between(buf, pos, stop)
+                in_row += found
+                cells += found
+                if in_row > limits.max_columns:
+                    raise _too_many_columns(rows, limits)
+                if cells > limits.max_cells:
+                    raise _too_many_cells(limits)
+                if i < 0:
+                    break
+                pos = i + len(row_tag)
+                if buf[pos:pos + 1] not in ROW_TAG_ENDS:  # <rowBreaks> and the like: not a new row
+                    continue
+                rows += 1
+                in_row = 0
+                if rows > limits.max_rows + 2:
+                    raise _too_many_rows(limits)
+            if b"mergeCell" in buf:
+                for m in MERGE.finditer(buf, 0, cut):
+                    if len(merged) < MAX_MERGED:
+                        merged.append((int(m.group(2)), column_index(m.group(1)),
+                                       int(m.group(4)), column_index(m.group(3))))
+            carry = buf[cut:]
+            if not chunk:
+                break
+    return merged
+
+
+def _read_xlsx(data: bytes, limits: ReadLimits) -> Table:
+    from openpyxl import load_workbook
+
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, ValueError):
+        raise UnreadableTable(NOT_XLSX) from None
+    with archive:
+        _check_archive(archive, limits)
+        try:
+            wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        except Exception:  # noqa: BLE001 - any unreadable zip/xml means "not a spreadsheet"
+            raise UnreadableTable(NOT_XLSX) from None
+        try:
+            if not wb.worksheets:
+                raise UnreadableTable(NOT_XLSX)
+            ws = wb.worksheets[0]
+            try:
+                merged = _scan_sheet(archive, ws._worksheet_path, limits)
+            except (zipfile.BadZipFile, KeyError, OSError, EOFError):
+                raise UnreadableTable(NOT_XLSX) from None
+            ws.reset_dimensions()  # never pad a row to the declared width: each row is as wide as it is
+            rows: list[list[Any]] = []
+            cells = 0
+            try:
+                for row in ws.iter_rows(values_only=True):
+                    if len(row) > limits.max_columns:
+                        raise _too_many_columns(len(rows) + 1, limits)
+                    values = list(row)
+                    while values and values[-1] is None:
+                        values.pop()
+                    rows.append(values)
+                    cells += len(values)
+                    if len(rows) > limits.max_rows + 2:
+                        raise _too_many_rows(limits)
+                    if cells > limits.max_cells:
+                        raise _too_many_cells(limits)
+            except UnreadableTable:
+                raise
+            except Exception:  # noqa: BLE001 - broken XML inside the sheet
+                raise UnreadableTable(NOT_XLSX) from None
+        finally:
+            wb.close()
+    return Table(rows=rows, kind="xlsx", merged=merged)
