@@ -423,7 +423,8 @@ def _number_format_mark(name: str, cell: Any, text: str) -> str | None:
 
 def _lines(lines: list[int], shown: int = 10) -> str:
     text = ", ".join(str(n) for n in lines[:shown])
-    return text + (str(_l(" dan %(n)s baris lainnya", n=len(lines) - shown)) if len(lines) > shown else "")
+    return str(_l("%(lines)s dan %(n)s baris lainnya", lines=text, n=len(lines) - shown)) if len(
+        lines) > shown else text
 
 
 def _refuse_rounded_columns(header: list[str], rows: list[tuple[int, list[Any]]]) -> None:

@@ -18,7 +18,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from sponsorship.core.csvtext import csv_reader
+from sponsorship.core.csvtext import csv_reader, first_long_line
 from sponsorship.core.errors import DomainError
 
 MIB = 1024 * 1024
@@ -73,7 +73,7 @@ LEGACY_ENCODINGS = ("cp1252", "latin_1")
 ENCODING_NAMES = {"utf_8": "UTF-8", "utf_8_sig": "UTF-8 (BOM)", "utf_16": "UTF-16", "utf_16_le": "UTF-16 LE",
                   "utf_16_be": "UTF-16 BE", "cp1252": "Windows-1252", "latin_1": "Latin-1 (ISO-8859-1)"}
 DETECTION_SAMPLE = 256 * 1024
-NON_ASCII_LINE = re.compile(rb"[^\n]*[\x80-\xff][^\n]*\n?")
+NON_ASCII = re.compile(rb"[\x80-\xff]")
 
 
 def _utf16_without_bom(head: bytes) -> str | None:
@@ -117,40 +117,32 @@ def _detected_legacy(data: bytes) -> list[str]:
     """Legacy encodings charset-normalizer finds in the lines that are not ASCII, best first."""
     from charset_normalizer import from_bytes
 
-    sample, size = [], 0
-    for m in NON_ASCII_LINE.finditer(data):
-        sample.append(m.group())
-        size += len(m.group())
-        if size > DETECTION_SAMPLE:
-            break
+    sample, size, pos = [], 0, 0
+    while size < DETECTION_SAMPLE and (m := NON_ASCII.search(data, pos)) is not None:
+        start = data.rfind(b"\n", 0, m.start()) + 1
+        end = data.find(b"\n", m.start())
+        end = len(data) if end < 0 else end + 1
+        sample.append(data[start:end])
+        size += end - start
+        pos = end
     found = [m.encoding for m in from_bytes(b"".join(sample), cp_isolation=list(LEGACY_ENCODINGS))]
     return found + [e for e in LEGACY_ENCODINGS if e not in found]
 
 
-def _check_lines(text: str, limits: ReadLimits) -> None:
-    start, line = 0, 1
-    end = len(text)
-    while start < end:
-        stop = text.find("\n", start)
-        if stop < 0:
-            stop = end
-        if stop - start > limits.max_line_chars:
-            raise UnreadableTable(_l("Baris %(n)s berkas CSV lebih panjang dari batas %(limit)s karakter.",
-                                     n=line, limit=f"{limits.max_line_chars:,}".replace(",", ".")))
-        start, line = stop + 1, line + 1
-
-
 def _read_csv(text: str, limits: ReadLimits) -> list[list[str]]:
-    _check_lines(text, limits)
-    # The module-wide bound of the csv module: a field larger than it is an error, not a 500.
-    csv.field_size_limit(limits.max_field_chars)
+    long_line = first_long_line(text, limits.max_line_chars)
+    if long_line is not None:
+        raise UnreadableTable(_l("Baris %(n)s berkas CSV lebih panjang dari batas %(limit)s karakter.",
+                                 n=long_line, limit=_number(limits.max_line_chars)))
     rows: list[list[str]] = []
     cells = 0
-    reader = csv_reader(text)
+    reader = csv_reader(text, field_limit=limits.max_field_chars)  # a longer field: csv.Error, not a 500
+    line = 1  # where the record being read begins (a quoted field may span lines)
     try:
         for row in reader:
             if len(row) > limits.max_columns:
-                raise _too_many_columns(reader.line_num, limits)
+                raise _too_many_columns(line, limits)
+            line = reader.line_num + 1
             while row and not row[-1]:
                 row.pop()
             rows.append(row)
@@ -162,10 +154,10 @@ def _read_csv(text: str, limits: ReadLimits) -> list[list[str]]:
     except csv.Error as exc:
         if "field larger" in str(exc):
             raise UnreadableTable(_l("Baris %(n)s berkas CSV berisi kolom lebih panjang dari batas "
-                                     "%(limit)s karakter.", n=reader.line_num,
-                                     limit=f"{limits.max_field_chars:,}".replace(",", "."))) from None
+                                     "%(limit)s karakter.", n=line,
+                                     limit=_number(limits.max_field_chars))) from None
         raise UnreadableTable(_l("Baris %(n)s berkas CSV tidak dapat dibaca (tanda kutip tidak seimbang?).",
-                                 n=reader.line_num)) from None
+                                 n=line)) from None
     return rows
 
 
@@ -227,13 +219,14 @@ def _check_archive(archive: zipfile.ZipFile, limits: ReadLimits) -> None:
 
 # A cell is the element named "c", with or without a namespace prefix; other names that begin with
 # "c" (col, cfRule, customSheetView, cellWatch ...) are subtracted. What remains can only overcount.
-CELL_OPENERS = (b"<c", b":c")
 NOT_CELLS = (b"<co", b"<cf", b"<cu", b"<ce", b":co", b":cf", b":cu", b":ce")
 
 
-def _cells_between(buf: bytes, start: int, stop: int) -> int:
-    return (sum(buf.count(t, start, stop) for t in CELL_OPENERS)
-            - sum(buf.count(t, start, stop) for t in NOT_CELLS))
+def _cells_between(buf: bytes, start: int, stop: int, limit: int) -> int:
+    found = buf.count(b"<c", start, stop) + buf.count(b":c", start, stop)
+    if found <= limit:  # an upper bound already within the limit: the common case, two scans
+        return found
+    return found - sum(buf.count(t, start, stop) for t in NOT_CELLS)
 
 
 def _check_dimension(head: bytes, limits: ReadLimits) -> None:
@@ -272,7 +265,7 @@ def _scan_sheet(archive: zipfile.ZipFile, path: str, limits: ReadLimits) -> list
             while True:
                 i = buf.find(row_tag, pos, cut)
                 stop = cut if i < 0 else i
-                found = _cells_between(buf, pos, stop)
+                found = _cells_between(buf, pos, stop, limits.max_columns - in_row)
                 in_row += found
                 cells += found
                 if in_row > limits.max_columns:

@@ -496,3 +496,60 @@ def test_a_worker_refusing_a_bomb_stays_under_300_mb(tmp_path, name):
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result["message"] == message
     assert result["growth_mb"] < 300, result
+
+
+# --- the bounds themselves, on the reader alone ------------------------------------------------
+
+def _sheet(xml: bytes) -> bytes:
+    return _workbook(_deflated([xml, b"", b""]))
+
+
+def _read(data: bytes):
+    from sponsorship.core import spreadsheets
+
+    return spreadsheets.read_table(data)
+
+
+def _refusal(data: bytes) -> str:
+    from sponsorship.core import spreadsheets
+
+    with pytest.raises(spreadsheets.UnreadableTable) as caught:
+        spreadsheets.read_table(data)
+    return str(caught.value.message)
+
+
+def test_the_minimal_workbook_reads_without_padding(app_ctx):
+    # No dimension and a cell far to the right on a later row: each row is as wide as it is.
+    xml = (SHEET_HEAD.replace(b'<dimension ref="%s"/>', b"") + _cells(1)
+           + b'<row r="2"><c r="E2"><v>5</v></c></row>' + SHEET_TAIL)
+    assert _read(_sheet(xml)).rows == [["1971015708450001", "Siti"], [None, None, None, None, 5]]
+
+
+def test_a_row_with_too_many_cells_is_refused_before_it_is_built(app_ctx):
+    cells = b"".join(b"<c><v>1</v></c>" for _ in range(101))
+    plain = SHEET_HEAD % b"A1:B1" + b"<row>" + cells + b"</row>" + SHEET_TAIL
+    assert _refusal(_sheet(plain)) == "Baris 1 berisi lebih dari 100 kolom (batas berkas impor)."
+    # Neither a namespace prefix on the cells nor fake "row" elements between them hide a cell.
+    prefixed = plain.replace(b"<c>", b'<x:c xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main">')
+    assert "lebih dari 100 kolom" in _refusal(_sheet(prefixed.replace(b"</c>", b"</x:c>")))
+    hidden = plain.replace(b"</c><c>", b"</c><rowBreaks/><c>")
+    assert "lebih dari 100 kolom" in _refusal(_sheet(hidden))
+
+
+def test_a_member_that_inflates_past_its_declared_size_is_not_read(app_ctx):
+    data, crc, size = _deflated([SHEET_HEAD % b"A1:B2" + _cells(1) + b" " * 5_000_000 + SHEET_TAIL, b"", b""])
+    lying = _workbook((data, crc, 2_000))  # the central directory says 2 KB
+    assert _refusal(lying) == "Berkas bukan lembar kerja XLSX yang dapat dibaca."
+
+
+def test_csv_field_and_width_bounds(app_ctx):
+    long_field = b'nik,nama\r\n"' + b"A\n" * 6_000 + b'",x\r\n'  # short lines, one 12,000-character field
+    assert _refusal(long_field) == "Baris 2 berkas CSV berisi kolom lebih panjang dari batas 10.000 karakter."
+    wide = b"nik" + b",a" * 120 + b"\r\n"
+    assert _refusal(wide) == "Baris 1 berisi lebih dari 100 kolom (batas berkas impor)."
+
+
+def test_utf16_without_bom_and_binary_files(app_ctx):
+    table = _read("nik\tnama\r\n1971015708450001\tÑoman\r\n".encode("utf-16-le"))
+    assert (table.encoding, table.rows[1]) == ("UTF-16 LE", ["1971015708450001", "Ñoman"])
+    assert _refusal(b"\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR") == "Berkas bukan CSV atau XLSX."
