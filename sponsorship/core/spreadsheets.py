@@ -31,7 +31,7 @@ class ReadLimits:
 
     max_rows: int = 300_000  # data rows, without the header rows
     max_columns: int = 100  # cells in one row
-    max_cells: int = 8_000_000  # cells in the whole sheet
+    max_cells: int = 6_000_000  # cells in the whole sheet (300,000 rows of 20)
     max_unpacked_bytes: int = 400 * MIB  # every zip member of an XLSX together, uncompressed
     max_member_bytes: int = 300 * MIB  # one zip member (the sheet), uncompressed
     max_shared_strings_bytes: int = 64 * MIB  # the XLSX string table (openpyxl loads it whole)
@@ -211,10 +211,6 @@ def _check_archive(archive: zipfile.ZipFile, limits: ReadLimits) -> None:
             "Isi berkas XLSX terlalu besar setelah dibuka (%(mb)s MB; batas %(limit)s MB seluruhnya, "
             "%(member)s MB per bagian).", mb=_number(total // MIB), limit=limits.max_unpacked_bytes // MIB,
             member=limits.max_member_bytes // MIB))
-    for m in members:
-        if m.filename.lower().endswith("sharedstrings.xml") and m.file_size > limits.max_shared_strings_bytes:
-            raise UnreadableTable(_l("Tabel teks berkas XLSX terlalu besar (batas %(limit)s MB).",
-                                     limit=limits.max_shared_strings_bytes // MIB))
 
 
 # A cell is the element named "c", with or without a namespace prefix; other names that begin with
@@ -222,11 +218,16 @@ def _check_archive(archive: zipfile.ZipFile, limits: ReadLimits) -> None:
 NOT_CELLS = (b"<co", b"<cf", b"<cu", b"<ce", b":co", b":cf", b":cu", b":ce")
 
 
+def _starting(buf: bytes, tag: bytes, start: int, stop: int) -> int:
+    """Occurrences of `tag` that begin in [start, stop), even if they end after stop."""
+    return buf.count(tag, start, stop + len(tag) - 1)
+
+
 def _cells_between(buf: bytes, start: int, stop: int, limit: int) -> int:
-    found = buf.count(b"<c", start, stop) + buf.count(b":c", start, stop)
+    found = _starting(buf, b"<c", start, stop) + _starting(buf, b":c", start, stop)
     if found <= limit:  # an upper bound already within the limit: the common case, two scans
         return found
-    return found - sum(buf.count(t, start, stop) for t in NOT_CELLS)
+    return found - sum(_starting(buf, t, start, stop) for t in NOT_CELLS)
 
 
 def _check_dimension(head: bytes, limits: ReadLimits) -> None:
@@ -242,9 +243,11 @@ def _check_dimension(head: bytes, limits: ReadLimits) -> None:
             cols=_number(declared_cols), max_rows=_number(limits.max_rows), max_cols=limits.max_columns))
 
 
-def _scan_sheet(archive: zipfile.ZipFile, path: str, limits: ReadLimits) -> list[tuple[int, int, int, int]]:
+def _scan_sheet(archive: zipfile.ZipFile, path: str,
+                limits: ReadLimits) -> tuple[list[tuple[int, int, int, int]], int]:
     """One streaming pass over the sheet's XML, before any row is built: the declared dimension,
-    the number of rows, of cells in each row and in all are bounded; merged ranges are collected."""
+    the number of rows, of cells in each row and in all are bounded. Returns the merged ranges and
+    the number of cells (an upper bound)."""
     merged: list[tuple[int, int, int, int]] = []
     rows = cells = in_row = 0
     row_tag = b"<row"
@@ -263,7 +266,7 @@ def _scan_sheet(archive: zipfile.ZipFile, path: str, limits: ReadLimits) -> list
             cut = len(buf) if not chunk else max(0, len(buf) - 64)
             pos = 0
             while True:
-                i = buf.find(row_tag, pos, cut)
+                i = buf.find(row_tag, pos, cut + len(row_tag) - 1)  # a tag that begins before the cut
                 stop = cut if i < 0 else i
                 found = _cells_between(buf, pos, stop, limits.max_columns - in_row)
                 in_row += found
@@ -282,14 +285,56 @@ def _scan_sheet(archive: zipfile.ZipFile, path: str, limits: ReadLimits) -> list
                 if rows > limits.max_rows + 2:
                     raise _too_many_rows(limits)
             if b"mergeCell" in buf:
-                for m in MERGE.finditer(buf, 0, cut):
-                    if len(merged) < MAX_MERGED:
+                for m in MERGE.finditer(buf):
+                    if m.start() < cut and len(merged) < MAX_MERGED:  # later ones: in the next chunk
                         merged.append((int(m.group(2)), column_index(m.group(1)),
                                        int(m.group(4)), column_index(m.group(3))))
             carry = buf[cut:]
             if not chunk:
                 break
-    return merged
+    return merged, cells
+
+
+def _count_in_member(archive: zipfile.ZipFile, path: str, tags: tuple[bytes, ...]) -> int:
+    """How often any of `tags` occurs in a member, streamed (a tag cut between chunks is kept)."""
+    count, carry = 0, b""
+    with archive.open(path) as src:
+        while chunk := src.read(SCAN_CHUNK):
+            buf = carry + chunk
+            cut = max(0, len(buf) - 16)
+            count += sum(_starting(buf, t, 0, cut) for t in tags)
+            carry = buf[cut:]
+    return count + sum(carry.count(t) for t in tags)
+
+
+def _check_strings(archive: zipfile.ZipFile, path: str, cells: int, limits: ReadLimits) -> None:
+    """openpyxl holds the whole string table: bounded in size, and no longer than the sheet's cells
+    could use (a small file of millions of unused strings would cost hundreds of MB)."""
+    if archive.getinfo(path).file_size > limits.max_shared_strings_bytes:
+        raise UnreadableTable(_l("Tabel teks berkas XLSX terlalu besar (batas %(limit)s MB).",
+                                 limit=limits.max_shared_strings_bytes // MIB))
+    count = _count_in_member(archive, path, (b"<si", b":si"))
+    if count > cells + 1000:
+        raise UnreadableTable(_l("Tabel teks berkas XLSX berisi %(n)s teks, lebih banyak daripada %(cells)s "
+                                 "sel lembar kerjanya.", n=_number(count), cells=_number(cells)))
+
+
+def _parts(data: bytes) -> tuple[str, str | None]:
+    """The first worksheet's part and the string table's part, as openpyxl will find them
+    (manifest, workbook and its relations only: small parts, already bounded)."""
+    from openpyxl.reader.excel import ExcelReader
+    from openpyxl.xml.constants import SHARED_STRINGS
+
+    reader = ExcelReader(io.BytesIO(data), read_only=True, data_only=True)
+    try:
+        reader.read_manifest()
+        strings = reader.package.find(SHARED_STRINGS)
+        reader.read_workbook()
+        sheet = next(rel.target for _sheet, rel in reader.parser.find_sheets()
+                     if rel.target in reader.valid_files and "chartsheet" not in rel.Type)
+    finally:
+        reader.archive.close()
+    return sheet, strings.PartName[1:] if strings is not None else None
 
 
 def _read_xlsx(data: bytes, limits: ReadLimits) -> Table:
@@ -302,17 +347,19 @@ def _read_xlsx(data: bytes, limits: ReadLimits) -> Table:
     with archive:
         _check_archive(archive, limits)
         try:
+            sheet, strings = _parts(data)
+            merged, cells = _scan_sheet(archive, sheet, limits)
+            if strings is not None and strings in archive.namelist():
+                _check_strings(archive, strings, cells, limits)
             wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        except UnreadableTable:
+            raise
         except Exception:  # noqa: BLE001 - any unreadable zip/xml means "not a spreadsheet"
             raise UnreadableTable(NOT_XLSX) from None
         try:
-            if not wb.worksheets:
+            if not wb.worksheets or wb.worksheets[0]._worksheet_path != sheet:
                 raise UnreadableTable(NOT_XLSX)
             ws = wb.worksheets[0]
-            try:
-                merged = _scan_sheet(archive, ws._worksheet_path, limits)
-            except (zipfile.BadZipFile, KeyError, OSError, EOFError):
-                raise UnreadableTable(NOT_XLSX) from None
             ws.reset_dimensions()  # never pad a row to the declared width: each row is as wide as it is
             rows: list[list[Any]] = []
             cells = 0

@@ -553,3 +553,37 @@ def test_utf16_without_bom_and_binary_files(app_ctx):
     table = _read("nik\tnama\r\n1971015708450001\tÑoman\r\n".encode("utf-16-le"))
     assert (table.encoding, table.rows[1]) == ("UTF-16 LE", ["1971015708450001", "Ñoman"])
     assert _refusal(b"\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR") == "Berkas bukan CSV atau XLSX."
+
+
+def test_a_string_table_larger_than_its_sheet_is_refused_before_it_is_loaded(app_ctx):
+    # 300 KB that would hold 3.9 million strings in memory (about 360 MB).
+    rels = WORKBOOK_RELS.replace(b"</Relationships>", b'<Relationship Id="rId2" Type="http://schemas.'
+                                 b'openxmlformats.org/officeDocument/2006/relationships/sharedStrings" '
+                                 b'Target="strings.xml"/></Relationships>')
+    types = CONTENT_TYPES.replace(b"</Types>", b'<Override PartName="/xl/strings.xml" ContentType="'
+                                  b'application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings'
+                                  b'+xml"/></Types>')
+    table = _deflated([b'<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/'
+                       b'main">', b"<si><t>a</t></si>" * 1000, b"</sst>"], repeat=3900)
+    sheet = SHEET_HEAD % b"A1:A1" + b'<row r="1"><c r="A1" t="s"><v>0</v></c></row>' + SHEET_TAIL
+    members = {name: _deflated([data, b"", b""]) for name, data in (
+        ("[Content_Types].xml", types), ("_rels/.rels", RELS), ("xl/workbook.xml", WORKBOOK),
+        ("xl/_rels/workbook.xml.rels", rels), ("xl/worksheets/sheet1.xml", sheet))}
+    data = _zip({**members, "xl/strings.xml": table})
+    assert len(data) < 400_000
+    assert _refusal(data) == ("Tabel teks berkas XLSX berisi 3.900.000 teks, lebih banyak daripada 1 sel "
+                              "lembar kerjanya.")
+
+
+@pytest.mark.parametrize("chunk", [5, 13, 64, 4 * 1024 * 1024])
+def test_the_sheet_scan_counts_the_same_whatever_the_chunk_boundaries(monkeypatch, chunk):
+    import zipfile
+
+    from sponsorship.core import spreadsheets
+
+    rows = [["1971015708450001", "Siti", "Jl. Mawar 3", "1", "2", "Bacang"] for _ in range(30)]
+    data = _xlsx(rows, header=["nik", "nama", "alamat", None, None, "kelurahan"], merge="C1:E1")
+    monkeypatch.setattr(spreadsheets, "SCAN_CHUNK", chunk)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        merged, cells = spreadsheets._scan_sheet(archive, "xl/worksheets/sheet1.xml", spreadsheets.LIMITS)
+    assert (merged, cells) == ([(1, 3, 1, 5)], 4 + 30 * 6)
