@@ -92,8 +92,8 @@ def _read_table(data: bytes, max_bytes: int) -> spreadsheets.Table:
         raise UnusableFile(exc.message) from None
 
 
-def _cell(value: Any, *, identity: bool = False) -> str:
-    """A cell as text; a number in an identity column is how Excel mangles a NIK."""
+def _cell(value: Any) -> str:
+    """A cell as text (a number in an identity column is refused before: see _number_format_mark)."""
     if type(value) is str:
         return value.strip()
     if value is None:
@@ -103,11 +103,7 @@ def _cell(value: Any, *, identity: bool = False) -> str:
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, float):
-        if identity:
-            return f"{value:.5E}"
         return str(int(value)) if value.is_integer() else str(value)
-    if isinstance(value, int) and identity and len(str(value)) >= 15:
-        return f"{float(value):.5E}"
     return str(value).strip()
 
 
@@ -323,7 +319,7 @@ class Column:
     label: Any
     aliases: tuple[str, ...] = ()  # other headers meaning this column, normalised (lower case, "_")
     required: bool = False
-    identity: bool = False  # an identity number: Excel turns it into 1.97101E+15 when it is a number
+    identity: bool = False  # an identity number: refused when a number format touched it (1.97101E+15)
     agency_only: bool = False  # only the agencies' lists, not the manual form
 
 
@@ -384,7 +380,8 @@ def _row_values(raw: dict[str, str], context: RowContext) -> dict[str, Any]:
     return out
 
 
-MARKED = {"nik": "NIK", "no_kk": "No. KK", "no_jkn": "No. JKN", "no_hp": "No. HP"}
+# How staff call the columns a number format mangles (every identity column, and the phone).
+MARK_LABELS = {"nik": "NIK", "no_kk": "No. KK", "no_jkn": "No. JKN", "no_hp": "No. HP"}
 DECIMAL_ZERO = re.compile(r"^\s*\d+[.,]0+\s*$")
 NUMBER_CELL = _l("%(c)s tersimpan sebagai angka, bukan teks (tampil sebagai notasi ilmiah, mis. "
                  "1,97101E+15): program lembar kerja hanya menyimpan 15 digit bermakna, sehingga digit "
@@ -406,7 +403,7 @@ ROUNDED_SHARE = 0.8
 
 def _number_format_mark(name: str, cell: Any, text: str) -> str | None:
     """Why this cell shows a spreadsheet's number format, with the fix; None when it does not."""
-    label = MARKED[name]
+    label = MARK_LABELS.get(name, name)
     if type(cell) in (int, float) and name != "no_hp":
         reason = NUMBER_CELL % {"c": label}
     elif SCIENTIFIC.match(text):
@@ -442,7 +439,7 @@ def _refuse_rounded_columns(header: list[str], rows: list[tuple[int, list[Any]]]
                 if text[-1] == "0":
                     zeros.append(line)
         if count >= ROUNDED_MIN_VALUES and len(zeros) >= ROUNDED_SHARE * count:
-            raise UnusableFile(ROUNDED_COLUMN % {"c": MARKED[name], "k": len(zeros), "n": count,
+            raise UnusableFile(ROUNDED_COLUMN % {"c": MARK_LABELS[name], "k": len(zeros), "n": count,
                                                  "lines": _lines(zeros)})
 
 
@@ -554,7 +551,7 @@ def parse_file(data: bytes, *, file_name: str, source: str, max_bytes: int) -> P
     context = RowContext(regions={k: v for k, v in spellings.items() if not k.isdigit()})
     seen: dict[str, int] = {}
     columns = [(i, h) for i, h in enumerate(header) if h]
-    marked = [(i, h) for i, h in columns if h in MARKED]
+    marked = [(i, h) for i, h in columns if h == "no_hp" or h in ALL_COLUMNS and ALL_COLUMNS[h].identity]
     for line, cells in numbered:
         parsed.total += 1
         mark = None
