@@ -403,6 +403,8 @@ ROUNDED_SHARE = 0.8
 
 def _number_format_mark(name: str, cell: Any, text: str) -> str | None:
     """Why this cell shows a spreadsheet's number format, with the fix; None when it does not."""
+    if type(cell) is str and text.isdigit() and (name != "no_hp" or text.startswith(("0", "62"))):
+        return None  # digits written as text: the common case, no pattern to try
     label = MARK_LABELS.get(name, name)
     if type(cell) in (int, float) and name != "no_hp":
         reason = NUMBER_CELL % {"c": label}

@@ -100,12 +100,12 @@ def decode_text(data: bytes) -> tuple[str, str]:
         raise UnreadableTable(_l("Berkas bukan CSV atau XLSX."))
     else:
         candidates = ["utf_8"]
-        if not data.isascii():
-            candidates += _detected_legacy(data)
     for encoding in candidates:
         try:
             text = data.decode(encoding)
         except UnicodeDecodeError:
+            if encoding == "utf_8":  # not UTF-8: ask the detector, only now
+                candidates += _detected_legacy(data)
             continue
         if "\x00" in text[:4096]:
             raise UnreadableTable(_l("Berkas bukan CSV atau XLSX."))
@@ -119,9 +119,11 @@ def _detected_legacy(data: bytes) -> list[str]:
 
     sample, size, pos = [], 0, 0
     while size < DETECTION_SAMPLE and (m := NON_ASCII.search(data, pos)) is not None:
-        start = data.rfind(b"\n", 0, m.start()) + 1
-        end = data.find(b"\n", m.start())
-        end = len(data) if end < 0 else end + 1
+        # The line around it, at most 4 KB of it (a hostile file may be one long line).
+        floor = max(0, m.start() - 2048)
+        start = data.rfind(b"\n", floor, m.start()) + 1 or floor
+        end = data.find(b"\n", m.start(), m.start() + 2048)
+        end = min(len(data), m.start() + 2048) if end < 0 else end + 1
         sample.append(data[start:end])
         size += end - start
         pos = end
