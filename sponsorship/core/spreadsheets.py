@@ -36,6 +36,7 @@ class ReadLimits:
     max_member_bytes: int = 300 * MIB  # one zip member (the sheet), uncompressed
     max_shared_strings_bytes: int = 64 * MIB  # the XLSX string table (openpyxl loads it whole)
     max_members: int = 500  # files inside one XLSX
+    text_window: int = 128 * 1024  # an XLSX part with this many bytes and no tag is refused
     max_line_chars: int = 64 * 1024  # one line of a CSV
     max_field_chars: int = 10_000  # one field of a CSV (csv.field_size_limit)
 
@@ -220,6 +221,17 @@ def _check_archive(archive: zipfile.ZipFile, limits: ReadLimits) -> None:
 NOT_CELLS = (b"<co", b"<cf", b"<cu", b"<ce", b":co", b":cf", b":cu", b":ce")
 
 
+def _check_text_runs(buf: bytes, stop: int, limits: ReadLimits) -> None:
+    """lxml holds a text node whole (padding between elements too): refuse a window of
+    `text_window` bytes without any tag, so no text run of four windows or more is ever parsed.
+    One cell of Excel's longest text (32,767 characters) fits in a window."""
+    window = limits.text_window
+    for start in range(0, stop - window + 1, window):
+        if buf.find(b"<", start, start + window) < 0:
+            raise UnreadableTable(_l("Berkas XLSX berisi teks tanpa putus lebih dari %(kb)s KB (batas berkas "
+                                     "impor).", kb=window // 1024))
+
+
 def _starting(buf: bytes, tag: bytes, start: int, stop: int) -> int:
     """Occurrences of `tag` that begin in [start, stop), even if they end after stop."""
     return buf.count(tag, start, stop + len(tag) - 1)
@@ -266,6 +278,7 @@ def _scan_sheet(archive: zipfile.ZipFile, path: str,
                 _check_dimension(buf[:64 * 1024], limits)
             # Keep the tail: a tag cut between two chunks is counted in the next one.
             cut = len(buf) if not chunk else max(0, len(buf) - 64)
+            _check_text_runs(buf, cut, limits)
             pos = 0
             while True:
                 i = buf.find(row_tag, pos, cut + len(row_tag) - 1)  # a tag that begins before the cut
@@ -297,13 +310,14 @@ def _scan_sheet(archive: zipfile.ZipFile, path: str,
     return merged, cells
 
 
-def _count_in_member(archive: zipfile.ZipFile, path: str, tags: tuple[bytes, ...]) -> int:
+def _count_in_member(archive: zipfile.ZipFile, path: str, tags: tuple[bytes, ...], limits: ReadLimits) -> int:
     """How often any of `tags` occurs in a member, streamed (a tag cut between chunks is kept)."""
     count, carry = 0, b""
     with archive.open(path) as src:
         while chunk := src.read(SCAN_CHUNK):
             buf = carry + chunk
             cut = max(0, len(buf) - 16)
+            _check_text_runs(buf, cut, limits)
             count += sum(_starting(buf, t, 0, cut) for t in tags)
             carry = buf[cut:]
     return count + sum(carry.count(t) for t in tags)
@@ -315,7 +329,7 @@ def _check_strings(archive: zipfile.ZipFile, path: str, cells: int, limits: Read
     if archive.getinfo(path).file_size > limits.max_shared_strings_bytes:
         raise UnreadableTable(_l("Tabel teks berkas XLSX terlalu besar (batas %(limit)s MB).",
                                  limit=limits.max_shared_strings_bytes // MIB))
-    count = _count_in_member(archive, path, (b"<si", b":si"))
+    count = _count_in_member(archive, path, (b"<si", b":si"), limits)
     if count > cells + 1000:
         raise UnreadableTable(_l("Tabel teks berkas XLSX berisi %(n)s teks, lebih banyak daripada %(cells)s "
                                  "sel lembar kerjanya.", n=_number(count), cells=_number(cells)))

@@ -587,3 +587,15 @@ def test_the_sheet_scan_counts_the_same_whatever_the_chunk_boundaries(monkeypatc
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         merged, cells = spreadsheets._scan_sheet(archive, "xl/worksheets/sheet1.xml", spreadsheets.LIMITS)
     assert (merged, cells) == ([(1, 3, 1, 5)], 4 + 30 * 6)
+
+
+def test_a_text_run_without_tags_is_refused_before_lxml_holds_it(app_ctx):
+    # 300 KB that unpacks to 290 MB of whitespace between two rows: one text node lxml would keep whole.
+    padded = _deflated([SHEET_HEAD % b"A1:B2" + _cells(1), b" " * (1 << 20), _cells(2) + SHEET_TAIL],
+                       repeat=290)
+    assert _refusal(_workbook(padded)) == ("Berkas XLSX berisi teks tanpa putus lebih dari 128 KB "
+                                           "(batas berkas impor).")
+    # Excel's longest cell (32,767 characters, up to 3 bytes each) is read.
+    text = "é" * 32_767
+    rows = _read(_xlsx([["1971015708450001", text]], header=["nik", "alamat"])).rows
+    assert rows[1] == ["1971015708450001", text]
