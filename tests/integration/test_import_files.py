@@ -79,14 +79,16 @@ def _refused(client, data: bytes, name: str) -> str:
     response = _upload(client, data, name)
     assert response.status_code == 400
     assert _nothing_written() and _count(ImportBatch) == 0
-    return " ".join(get_page_text(response).split())
+    return " ".join(_page_text(response).split())
 
 
-def get_page_text(response) -> str:
+def _page_text(response) -> str:
+    """The refusal as the page shows it: the error message above the form."""
     from bs4 import BeautifulSoup
 
-    soup = BeautifulSoup(response.get_data(as_text=True), "html.parser")
-    return soup.select_one(".alert-danger").text if soup.select_one(".alert-danger") else soup.text
+    alert = BeautifulSoup(response.get_data(as_text=True), "html.parser").select_one(".alert-danger")
+    assert alert is not None
+    return alert.text
 
 
 def _row(nik, name, **kw):
