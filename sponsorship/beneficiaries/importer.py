@@ -6,6 +6,7 @@ chunks, and writes go to the database as executemany batches, never one ORM obje
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import re
 from collections.abc import Callable
@@ -88,6 +89,14 @@ def _read_table(data: bytes, max_bytes: int) -> spreadsheets.Table:
         raise UnusableFile(_l("Berkas terlalu besar (lebih dari %(mb)s MB).", mb=max_bytes // (1024 * 1024)))
     try:
         return spreadsheets.read_table(data)
+    except spreadsheets.UnreadableTable as exc:
+        raise UnusableFile(exc.message) from None
+
+
+def _rows(table: spreadsheets.Table):
+    """The table's rows; a bound reached while reading refuses the whole file."""
+    try:
+        yield from table.rows
     except spreadsheets.UnreadableTable as exc:
         raise UnusableFile(exc.message) from None
 
@@ -426,23 +435,29 @@ def _lines(lines: list[int], shown: int = 10) -> str:
         lines) > shown else text
 
 
-def _refuse_rounded_columns(header: list[str], rows: list[tuple[int, list[Any]]]) -> None:
+class _RoundingWatch:
     """Look at the file, not one value: an identity column whose 16-digit values mostly end in 0
     went through a number format that kept 15 significant digits. The whole file is refused."""
-    for name in ("nik", "no_kk"):
-        if name not in header:
-            continue
-        i = header.index(name)
-        count, zeros = 0, []
-        for line, cells in rows:
+
+    def __init__(self, header: list[str]) -> None:
+        self.columns = [(header.index(n), n) for n in ("nik", "no_kk") if n in header]
+        self.counts = {n: 0 for _, n in self.columns}
+        self.zeros: dict[str, list[int]] = {n: [] for _, n in self.columns}
+
+    def see(self, line: int, cells: list[Any]) -> None:
+        for i, name in self.columns:
             value = cells[i] if i < len(cells) else None
             if type(value) is str and len(text := value.strip()) == 16 and text.isdigit():
-                count += 1
+                self.counts[name] += 1
                 if text[-1] == "0":
-                    zeros.append(line)
-        if count >= ROUNDED_MIN_VALUES and len(zeros) >= ROUNDED_SHARE * count:
-            raise UnusableFile(ROUNDED_COLUMN % {"c": MARK_LABELS[name], "k": len(zeros), "n": count,
-                                                 "lines": _lines(zeros)})
+                    self.zeros[name].append(line)
+
+    def refuse_rounded(self) -> None:
+        for _, name in self.columns:
+            count, zeros = self.counts[name], self.zeros[name]
+            if count >= ROUNDED_MIN_VALUES and len(zeros) >= ROUNDED_SHARE * count:
+                raise UnusableFile(ROUNDED_COLUMN % {"c": MARK_LABELS[name], "k": len(zeros), "n": count,
+                                                     "lines": _lines(zeros)})
 
 
 def _letter(index: int) -> str:
@@ -455,16 +470,14 @@ def _header_key(value: Any) -> str:
     return normalise(_cell(value)).replace(" ", "_")
 
 
-def _lost_columns_warnings(header: list[str], rows: list[list[Any]], start: int,
+def _lost_columns_warnings(header: list[str], first_row: list[Any], lost: set[int],
                            spans: dict[int, int]) -> list[str]:
-    """A warning for every column without a header that holds data: its content is not read."""
-    data = rows[start:]
-    lost = [i for i, h in enumerate(header) if not h and any(i < len(r) and _cell(r[i]) for r in data)]
+    """A warning for every column without a header that held data: its content was not read."""
     groups: dict[int | None, list[int]] = {}
-    for i in lost:
+    for i in sorted(lost):
         owner = next((first for first, last in spans.items() if first < i <= last), None)
         if owner is None:  # the CSV a program writes from a merge: empty headers after the merged one
-            owner = next((j for j in range(i - 1, -1, -1) if header[j]), None)
+            owner = next((j for j in range(min(i, len(header)) - 1, -1, -1) if header[j]), None)
         groups.setdefault(owner, []).append(i)
     warnings = []
     for owner, columns in groups.items():
@@ -476,51 +489,54 @@ def _lost_columns_warnings(header: list[str], rows: list[list[Any]], start: int,
             "Kolom %(cols)s tidak punya judul sendiri (judul \"%(h)s\" di kolom %(at)s mencakupnya, mis. sel "
             "gabungan); isinya TIDAK dibaca. Beri setiap kolom judulnya sendiri (mis. alamat, rt, rw) lalu "
             "unggah ulang jika data itu diperlukan.", cols=letters, at=_letter(owner),
-            h=_cell(rows[0][owner]) if owner < len(rows[0]) else header[owner])))
+            h=_cell(first_row[owner]) if owner < len(first_row) else header[owner])))
     return warnings
 
 
-def _resolve_header(table: spreadsheets.Table, known: dict[str, str]) -> tuple[list[str], int, list[str]]:
-    """The column names (by position), the index of the first data row, and warnings.
+def _resolve_header(first: list[Any], second: list[Any] | None, merged: list[tuple[int, int, int, int]],
+                    known: dict[str, str]) -> tuple[list[str], bool, dict[int, int]]:
+    """The column names (by position), whether the second row is a second header row, and the
+    header's merged spans (first column -> last column, 0-based).
 
     A merged header ("alamat" over the address, RT and RW columns) leaves the cells after its first
     empty, in an XLSX and in the CSV a program writes from it. When the row beneath names those
     columns (a second header row) it is read as their header; otherwise every column left without a
-    header that holds data is named in a warning, never dropped in silence."""
-    rows = table.rows
-    header = [_header_key(h) for h in rows[0]]
-    spans = {c1 - 1: c2 - 1 for r1, c1, _r2, c2 in table.merged if r1 == 1 and c2 > c1}
-    covered = {c for first, last in spans.items() for c in range(first + 1, last + 1)}
-    start = 1
-    if len(rows) > 1:
-        below = [_header_key(h) for h in rows[1]]
-        header += [""] * max(0, len(below) - len(header))
-        fills = [i for i, h in enumerate(below) if h in known and (not header[i] or i in covered)]
-        nik_at = next((i for i, h in enumerate(header) if known.get(h) == "nik"), None)
-        data_like = nik_at is not None and nik_at < len(below) and bool(below[nik_at])
-        if fills and not data_like:  # a second header row: it names what the first left empty
-            for i, h in enumerate(below):
-                if h in known and (not header[i] or i in covered or i in spans):
-                    header[i] = h
-            start = 2
-    width = max(len(r) for r in rows)
-    header += [""] * max(0, width - len(header))
-    return header, start, _lost_columns_warnings(header, rows, start, spans)
+    header that holds data is named in a warning (see parse_file), never dropped in silence."""
+    header = [_header_key(h) for h in first]
+    spans = {c1 - 1: c2 - 1 for r1, c1, _r2, c2 in merged if r1 == 1 and c2 > c1}
+    covered = {c for first_col, last in spans.items() for c in range(first_col + 1, last + 1)}
+    if second is None:
+        return header, False, spans
+    below = [_header_key(h) for h in second]
+    fills = [i for i, h in enumerate(below)
+             if h in known and (i >= len(header) or not header[i] or i in covered)]
+    nik_at = next((i for i, h in enumerate(header) if known.get(h) == "nik"), None)
+    data_like = nik_at is not None and nik_at < len(below) and bool(below[nik_at])
+    if not fills or data_like:
+        return header, False, spans
+    header += [""] * max(0, len(below) - len(header))
+    for i, h in enumerate(below):  # a second header row: it names what the first left empty
+        if h in known and (not header[i] or i in covered or i in spans):
+            header[i] = h
+    return header, True, spans
 
 
 def parse_file(data: bytes, *, file_name: str, source: str, max_bytes: int) -> ParsedFile:
-    """Refuse an unusable file (UnusableFile) or return every valid row and every invalid one."""
+    """Refuse an unusable file (UnusableFile) or return every valid row and every invalid one.
+
+    Rows are read one at a time: only what a valid row says is kept, never the file as a table."""
     if source not in SOURCES:
         raise UnusableFile(_l("Sumber data tidak dikenal."))
     table = _read_table(data, max_bytes)
-    rows = table.rows
-    while rows and not any(_cell(c) for c in rows[-1]):
-        rows.pop()
-    if not rows:
-        raise UnusableFile(_l("Berkas kosong."))
+    rows = _rows(table)
+    first = next(rows, None)
+    if first is None or not any(_cell(c) for c in first):
+        if first is None or not any(any(_cell(c) for c in r) for r in rows):
+            raise UnusableFile(_l("Berkas kosong."))
+    second = next(rows, None)
     known = _headers_for(source)
     companions = {h: v for h, v in REGION_COMPANIONS.items() if h not in known}
-    written, start, warnings = _resolve_header(table, known | companions)
+    written, two_rows, spans = _resolve_header(first, second, table.merged, known | companions)
     header = [known.get(h) or companions.get(h) or h for h in written]  # each column by its name
     if "kelurahan" not in header:  # a list that names the kelurahan only in a companion column
         for alias in ("_region_name", "_region_code"):
@@ -540,43 +556,60 @@ def parse_file(data: bytes, *, file_name: str, source: str, max_bytes: int) -> P
             parts.append(str(_l("ada kolom ganda")))
         raise UnusableFile(_l("Kolom berkas tidak sesuai (%(p)s). "
                               "Unduh templat untuk susunan kolom yang benar.", p="; ".join(parts)))
-    if len(rows) <= start:
-        raise UnusableFile(_l("Berkas tidak berisi baris data."))
-    if len(rows) - start > MAX_ROWS:
-        raise UnusableFile(_l("Berkas berisi lebih dari %(n)s baris.", n=MAX_ROWS))
-    numbered = [(line, cells) for line, cells in enumerate(rows[start:], start=start + 1)
-                if any(c not in (None, "") for c in cells)]
-    _refuse_rounded_columns(header, numbered)
-    parsed = ParsedFile(source=source, encoding=table.encoding, warnings=warnings)
+    data_rows = rows if two_rows or second is None else itertools.chain([second], rows)
+    parsed = ParsedFile(source=source, encoding=table.encoding)
     spellings = regions.lookup()
     # Undotted codes are left out: a 10-digit code counts only when a name confirms it.
     context = RowContext(regions={k: v for k, v in spellings.items() if not k.isdigit()})
     seen: dict[str, int] = {}
     columns = [(i, h) for i, h in enumerate(header) if h]
     marked = [(i, h) for i, h in columns if h == "no_hp" or h in ALL_COLUMNS and ALL_COLUMNS[h].identity]
-    for line, cells in numbered:
+    unnamed = [i for i, h in enumerate(header) if not h]
+    lost: set[int] = set()
+    rounding = _RoundingWatch(header)
+    reasons: dict[str, str] = {}  # one string per distinct reason: a list of 300,000 refused rows stays small
+
+    def refuse(line: int, reason: Any) -> None:
+        text = str(reason)
+        parsed.invalid.append({"line": line, "reason": reasons.setdefault(text, text)})
+
+    for line, cells in enumerate(data_rows, start=3 if two_rows else 2):
+        if not any(c not in (None, "") for c in cells):
+            continue
         parsed.total += 1
+        if parsed.total > MAX_ROWS:
+            raise UnusableFile(_l("Berkas berisi lebih dari %(n)s baris.", n=MAX_ROWS))
+        rounding.see(line, cells)
+        for i in unnamed:  # a column without a header holding data: named in a warning
+            if i < len(cells) and i not in lost and _cell(cells[i]):
+                lost.add(i)
+        for i in range(len(header), len(cells)):
+            if i not in lost and _cell(cells[i]):
+                lost.add(i)
         mark = None
         for i, h in marked:
             cell = cells[i] if i < len(cells) else None
             if cell not in (None, "") and (mark := _number_format_mark(h, cell, _cell(cell))):
                 break
         if mark:
-            parsed.invalid.append({"line": line, "reason": mark})
+            refuse(line, mark)
             continue
         raw = {h: _cell(cells[i] if i < len(cells) else None) for i, h in columns}
         try:
             values = _row_values(raw, context)
         except RowError as exc:
-            parsed.invalid.append({"line": line, "reason": exc.args[0]})
+            refuse(line, exc.args[0])
             continue
-        first = seen.get(values["nik"])
-        if first is not None:
-            reason = _l("NIK ganda di dalam berkas (sama dengan baris %(n)s).", n=first)
-            parsed.invalid.append({"line": line, "reason": reason})
+        first_line = seen.get(values["nik"])
+        if first_line is not None:
+            refuse(line, _l("NIK ganda di dalam berkas (sama dengan baris %(n)s).", n=first_line))
             continue
         seen[values["nik"]] = line
         parsed.rows.append((line, values))
+    if parsed.total == 0:
+        raise UnusableFile(_l("Berkas tidak berisi baris data."))
+    rounding.refuse_rounded()
+    parsed.warnings = _lost_columns_warnings(header, first, lost, spans)
     return parsed
 
 

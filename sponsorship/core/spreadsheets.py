@@ -13,6 +13,7 @@ import csv
 import io
 import re
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,7 +53,9 @@ class UnreadableTable(DomainError):
 
 @dataclass
 class Table:
-    rows: list[list[Any]]  # every row as read, trailing empty cells dropped, never padded
+    # Every row as read, one at a time (a file is never held as a table of Python objects), trailing
+    # empty cells dropped, never padded. Iterating may raise UnreadableTable when a bound is reached.
+    rows: Iterator[list[Any]]
     kind: str  # "csv" or "xlsx"
     encoding: str | None = None  # a CSV's encoding as people call it ("Windows-1252")
     # Merged cell ranges of an XLSX as (first row, first column, last row, last column), 1-based.
@@ -132,13 +135,16 @@ def _detected_legacy(data: bytes) -> list[str]:
     return found + [e for e in LEGACY_ENCODINGS if e not in found]
 
 
-def _read_csv(text: str, limits: ReadLimits) -> list[list[str]]:
+def _read_csv(text: str, limits: ReadLimits) -> Iterator[list[str]]:
     long_line = first_long_line(text, limits.max_line_chars)
     if long_line is not None:
         raise UnreadableTable(_l("Baris %(n)s berkas CSV lebih panjang dari batas %(limit)s karakter.",
                                  n=long_line, limit=_number(limits.max_line_chars)))
-    rows: list[list[str]] = []
-    cells = 0
+    return _csv_rows(text, limits)
+
+
+def _csv_rows(text: str, limits: ReadLimits) -> Iterator[list[str]]:
+    rows = cells = 0
     reader = csv_reader(text, field_limit=limits.max_field_chars)  # a longer field: csv.Error, not a 500
     line = 1  # where the record being read begins (a quoted field may span lines)
     try:
@@ -148,12 +154,13 @@ def _read_csv(text: str, limits: ReadLimits) -> list[list[str]]:
             line = reader.line_num + 1
             while row and not row[-1]:
                 row.pop()
-            rows.append(row)
+            rows += 1
             cells += len(row)
-            if len(rows) > limits.max_rows + 2:
+            if rows > limits.max_rows + 2:
                 raise _too_many_rows(limits)
             if cells > limits.max_cells:
                 raise _too_many_cells(limits)
+            yield row
     except csv.Error as exc:
         if "field larger" in str(exc):
             raise UnreadableTable(_l("Baris %(n)s berkas CSV berisi kolom lebih panjang dari batas "
@@ -161,7 +168,6 @@ def _read_csv(text: str, limits: ReadLimits) -> list[list[str]]:
                                      limit=_number(limits.max_field_chars))) from None
         raise UnreadableTable(_l("Baris %(n)s berkas CSV tidak dapat dibaca (tanda kutip tidak seimbang?).",
                                  n=line)) from None
-    return rows
 
 
 def _number(n: int) -> str:
@@ -372,30 +378,33 @@ def _read_xlsx(data: bytes, limits: ReadLimits) -> Table:
             raise
         except Exception:  # noqa: BLE001 - any unreadable zip/xml means "not a spreadsheet"
             raise UnreadableTable(NOT_XLSX) from None
-        try:
-            if not wb.worksheets or wb.worksheets[0]._worksheet_path != sheet:
-                raise UnreadableTable(NOT_XLSX)
-            ws = wb.worksheets[0]
-            ws.reset_dimensions()  # never pad a row to the declared width: each row is as wide as it is
-            rows: list[list[Any]] = []
-            cells = 0
-            try:
-                for row in ws.iter_rows(values_only=True):
-                    if len(row) > limits.max_columns:
-                        raise _too_many_columns(len(rows) + 1, limits)
-                    values = list(row)
-                    while values and values[-1] is None:
-                        values.pop()
-                    rows.append(values)
-                    cells += len(values)
-                    if len(rows) > limits.max_rows + 2:
-                        raise _too_many_rows(limits)
-                    if cells > limits.max_cells:
-                        raise _too_many_cells(limits)
-            except UnreadableTable:
-                raise
-            except Exception:  # noqa: BLE001 - broken XML inside the sheet
-                raise UnreadableTable(NOT_XLSX) from None
-        finally:
+        if not wb.worksheets or wb.worksheets[0]._worksheet_path != sheet:
             wb.close()
-    return Table(rows=rows, kind="xlsx", merged=merged)
+            raise UnreadableTable(NOT_XLSX)
+    return Table(rows=_xlsx_rows(wb, limits), kind="xlsx", merged=merged)
+
+
+def _xlsx_rows(wb, limits: ReadLimits) -> Iterator[list[Any]]:
+    ws = wb.worksheets[0]
+    ws.reset_dimensions()  # never pad a row to the declared width: each row is as wide as it is
+    rows = cells = 0
+    try:
+        for row in ws.iter_rows(values_only=True):
+            if len(row) > limits.max_columns:
+                raise _too_many_columns(rows + 1, limits)
+            values = list(row)
+            while values and values[-1] is None:
+                values.pop()
+            rows += 1
+            cells += len(values)
+            if rows > limits.max_rows + 2:
+                raise _too_many_rows(limits)
+            if cells > limits.max_cells:
+                raise _too_many_cells(limits)
+            yield values
+    except UnreadableTable:
+        raise
+    except Exception:  # noqa: BLE001 - broken XML inside the sheet
+        raise UnreadableTable(NOT_XLSX) from None
+    finally:
+        wb.close()
