@@ -6,7 +6,7 @@ chunks, and writes go to the database as executemany batches, never one ORM obje
 from __future__ import annotations
 
 import hashlib
-import io
+import itertools
 import json
 import re
 from collections.abc import Callable
@@ -27,7 +27,7 @@ from sponsorship.beneficiaries.models import (
     SourceRecord,
 )
 from sponsorship.beneficiaries.text import normalise
-from sponsorship.core.csvtext import csv_reader
+from sponsorship.core import spreadsheets
 from sponsorship.core.errors import DomainError
 from sponsorship.core.models import utcnow
 from sponsorship.extensions import db
@@ -42,7 +42,7 @@ from sponsorship.identity import (
 )
 from sponsorship.regions import service as regions
 
-MAX_ROWS = 300_000
+MAX_ROWS = spreadsheets.LIMITS.max_rows
 CHUNK = 900  # below SQLite's bound-parameter limit
 
 
@@ -58,6 +58,8 @@ class ParsedFile:
     rows: list[tuple[int, dict[str, Any]]] = field(default_factory=list)  # (line, values)
     invalid: list[dict[str, Any]] = field(default_factory=list)  # {"line", "reason"}
     total: int = 0
+    encoding: str | None = None  # a CSV's detected encoding ("Windows-1252"); None for XLSX
+    warnings: list[str] = field(default_factory=list)  # what was read differently or not at all
 
 
 @dataclass
@@ -80,38 +82,27 @@ def sha256_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _read_rows(data: bytes, max_bytes: int) -> list[list[Any]]:
+def _read_table(data: bytes, max_bytes: int) -> spreadsheets.Table:
     if not data:
         raise UnusableFile(_l("Berkas kosong."))
     if len(data) > max_bytes:
         raise UnusableFile(_l("Berkas terlalu besar (lebih dari %(mb)s MB).", mb=max_bytes // (1024 * 1024)))
-    if data[:4] == b"PK\x03\x04":
-        return _read_xlsx(data)
-    if b"\x00" in data[:4096]:
-        raise UnusableFile(_l("Berkas bukan CSV atau XLSX."))
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise UnusableFile(_l("Berkas CSV harus berenkode UTF-8.")) from None
-    return list(csv_reader(text))
+        return spreadsheets.read_table(data)
+    except spreadsheets.UnreadableTable as exc:
+        raise UnusableFile(exc.message) from None
 
 
-def _read_xlsx(data: bytes) -> list[list[Any]]:
-    from openpyxl import load_workbook
-
+def _rows(table: spreadsheets.Table):
+    """The table's rows; a bound reached while reading refuses the whole file."""
     try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # noqa: BLE001 - any unreadable zip/xml means "not a spreadsheet"
-        raise UnusableFile(_l("Berkas bukan lembar kerja XLSX yang dapat dibaca.")) from None
-    try:
-        ws = wb.worksheets[0]
-        return [list(r) for r in ws.iter_rows(values_only=True)]
-    finally:
-        wb.close()
+        yield from table.rows
+    except spreadsheets.UnreadableTable as exc:
+        raise UnusableFile(exc.message) from None
 
 
-def _cell(value: Any, *, identity: bool = False) -> str:
-    """A cell as text; a number in an identity column is how Excel mangles a NIK."""
+def _cell(value: Any) -> str:
+    """A cell as text (a number in an identity column is refused before: see _number_format_mark)."""
     if type(value) is str:
         return value.strip()
     if value is None:
@@ -121,11 +112,7 @@ def _cell(value: Any, *, identity: bool = False) -> str:
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, float):
-        if identity:
-            return f"{value:.5E}"
         return str(int(value)) if value.is_integer() else str(value)
-    if isinstance(value, int) and identity and len(str(value)) >= 15:
-        return f"{float(value):.5E}"
     return str(value).strip()
 
 
@@ -160,13 +147,21 @@ class RowError(Exception):
 class RowContext:
     """What a column's parser may need besides the cell: how lists write each kelurahan."""
 
-    regions: dict[str, str]  # any accepted spelling -> code (regions.service.lookup)
+    regions: dict[str, str]  # any accepted spelling -> code (regions.service.lookup, undotted codes left out)
+
+
+# A number format's marks on an identity number or a phone, and the one fix for all of them.
+TEXT_FIX = _l("Format kolom %(c)s sebagai Teks di program lembar kerja, lalu ekspor ulang.")
+ROUNDED_SERIAL = _l("Nomor urut NIK menjadi 0000: NIK ini kemungkinan dibulatkan program lembar kerja, "
+                    "yang hanya menyimpan 15 digit bermakna dari sebuah angka.")
 
 
 def _nik(text: str, _context: RowContext) -> str:
     try:
         return clean_nik(text)
     except NikError as exc:
+        if exc.kind == NikError.SERIAL:  # 1971074507880003 kept as 15 digits reads ...0000
+            raise RowError(f"{ROUNDED_SERIAL} {TEXT_FIX % {'c': 'NIK'}}") from None
         raise RowError(exc.reason) from None
 
 
@@ -215,10 +210,59 @@ def _neighbourhood(label: str):
     return parse
 
 
-def _kelurahan(text: str, context: RowContext) -> str:
+UNDOTTED = re.compile(r"\d{10}")
+UNDOTTED_UNCONFIRMED = _l(
+    "Kode wilayah \"%(v)s\" (10 digit tanpa titik) tidak dapat dipastikan: kode desa BPS berbeda dari kode "
+    "Kemendagri, dan di kota ini kode BPS satu kelurahan sama dengan kode Kemendagri tanpa titik kelurahan "
+    "lain. Gunakan kode Kemendagri bertitik (mis. 19.71.01.1004) atau nama kelurahan.")
+UNDOTTED_DISAGREES = _l(
+    "Kode wilayah \"%(v)s\" bukan kode Kemendagri kelurahan %(name)s (%(code)s); bisa jadi kode desa BPS, "
+    "yang tidak dapat dipetakan dengan pasti. Gunakan kode Kemendagri bertitik (mis. 19.71.01.1004) atau "
+    "nama kelurahan.")
+# Headers of a second column about the kelurahan (agency lists often carry a code beside the name).
+REGION_NAME_HEADERS = ("nama_kelurahan", "nama_desa", "nama_kel", "desa", "nama_desa_kelurahan",
+                       "desa_kelurahan")
+REGION_CODE_HEADERS = ("kode_kelurahan", "kode_desa", "kode_kel", "kode_wilayah", "kode_desa_kelurahan",
+                       "kode_bps", "kode_kemendagri")
+REGION_COMPANIONS = ({h: "_region_name" for h in REGION_NAME_HEADERS}
+                     | {h: "_region_code" for h in REGION_CODE_HEADERS})
+
+
+def _known_region(text: str, context: RowContext) -> str:
     code = context.regions.get(text) or context.regions.get(normalise(text))
     if code is None:
         raise RowError(_l("Kelurahan \"%(v)s\" tidak dikenal.", v=text))
+    return code
+
+
+def _kelurahan(text: str, context: RowContext) -> str:
+    """A kelurahan by name or dotted Kemendagri code. A 10-digit undotted code alone is refused:
+    it may be a BPS village code, and some of those equal another kelurahan's undotted code."""
+    if UNDOTTED.fullmatch(text):
+        raise RowError(UNDOTTED_UNCONFIRMED % {"v": text})
+    return _known_region(text, context)
+
+
+def _confirmed_region(texts: list[str], context: RowContext) -> str:
+    """The kelurahan that every given cell (name, dotted code, undotted code) agrees on; an undotted
+    10-digit code counts only when a name or dotted code of the same kelurahan confirms it."""
+    confirmed: dict[str, str] = {}
+    undotted = []
+    for text in texts:
+        if UNDOTTED.fullmatch(text):
+            undotted.append(text)
+        else:
+            confirmed.setdefault(_known_region(text, context), text)
+    if len(confirmed) > 1:
+        raise RowError(_l("Kolom kelurahan menunjuk kelurahan yang berbeda (%(v)s).",
+                          v=", ".join(confirmed.values())))
+    if not confirmed:
+        raise RowError(UNDOTTED_UNCONFIRMED % {"v": undotted[0]})
+    code = next(iter(confirmed))
+    for text in undotted:
+        if text != code.replace(".", ""):
+            raise RowError(UNDOTTED_DISAGREES % {"v": text, "name": regions.kelurahan_name(code),
+                                                 "code": code})
     return code
 
 
@@ -310,7 +354,7 @@ class Column:
     label: Any
     aliases: tuple[str, ...] = ()  # other headers meaning this column, normalised (lower case, "_")
     required: bool = False
-    identity: bool = False  # an identity number: Excel turns it into 1.97101E+15 when it is a number
+    identity: bool = False  # an identity number: refused when a number format touched it (1.97101E+15)
     agency_only: bool = False  # only the agencies' lists, not the manual form
 
 
@@ -377,29 +421,175 @@ def _row_values(raw: dict[str, str], context: RowContext) -> dict[str, Any]:
         if not raw.get(col, "").strip():
             raise RowError(_l("Kolom wajib \"%(c)s\" kosong.", c=col))
     out: dict[str, Any] = {"nik": ALL_COLUMNS["nik"].parse(raw["nik"].strip(), context)}
+    companions = [raw[k].strip() for k in ("_region_name", "_region_code") if raw.get(k, "").strip()]
     for col, text in raw.items():
-        if col != "nik":
+        if col == "kelurahan" and companions:
+            out[ALL_COLUMNS[col].field] = _confirmed_region([text.strip(), *companions], context)
+        elif col != "nik" and not col.startswith("_"):
             column = ALL_COLUMNS[col]
             out[column.field] = column.parse(text.strip(), context)
     out["nik_mismatch"] = not agrees_with_nik(out["nik"], out.get("sex"), out.get("birth_date"))
     return out
 
 
+# How staff call the columns a number format mangles (every identity column, and the phone).
+MARK_LABELS = {"nik": "NIK", "no_kk": "No. KK", "no_jkn": "No. JKN", "no_hp": "No. HP"}
+DECIMAL_ZERO = re.compile(r"^\s*\d+[.,]0+\s*$")
+NUMBER_CELL = _l("%(c)s tersimpan sebagai angka, bukan teks (tampil sebagai notasi ilmiah, mis. "
+                 "1,97101E+15): program lembar kerja hanya menyimpan 15 digit bermakna, sehingga digit "
+                 "terakhirnya bisa hilang.")
+SCIENTIFIC_TEXT = _l("%(c)s ditulis dalam notasi ilmiah (%(v)s) sehingga digitnya hilang.")
+DECIMAL_TEXT = _l("%(c)s ditulis sebagai angka desimal (berakhiran \",0\" atau \".0\"), tanda kolom "
+                  "berformat angka.")
+PHONE_LOST_ZERO = _l("Nomor HP kehilangan angka 0 di depan (ditulis %(v)s…), tanda kolom berformat angka; "
+                     "NIK dan No. KK pada baris yang sama mungkin ikut dibulatkan.")
+ROUNDED_COLUMN = _l(
+    "Kolom %(c)s tampaknya disimpan sebagai angka: %(k)s dari %(n)s nilai 16 digit berakhiran 0 "
+    "(baris %(lines)s). Program lembar kerja hanya menyimpan 15 digit bermakna, sehingga digit terakhir "
+    "setiap nomor hilang. "
+    "Format kolom %(c)s sebagai Teks di program lembar kerja, lalu ekspor ulang.")
+# A column whose 16-digit values mostly end in 0 was rounded; one NIK ending in 0 is ordinary (one in ten).
+ROUNDED_MIN_VALUES = 3
+ROUNDED_SHARE = 0.8
+
+
+def _number_format_mark(name: str, cell: Any, text: str) -> str | None:
+    """Why this cell shows a spreadsheet's number format, with the fix; None when it does not."""
+    if type(cell) is str and text.isdigit() and (name != "no_hp" or text.startswith(("0", "62"))):
+        return None  # digits written as text: the common case, no pattern to try
+    label = MARK_LABELS.get(name, name)
+    if type(cell) in (int, float) and name != "no_hp":
+        reason = NUMBER_CELL % {"c": label}
+    elif SCIENTIFIC.match(text):
+        reason = SCIENTIFIC_TEXT % {"c": label, "v": text}
+    elif DECIMAL_ZERO.match(text):
+        reason = DECIMAL_TEXT % {"c": label}
+    elif name == "no_hp" and (phone := PHONE_NOISE.sub("", text)).isdigit() \
+            and not phone.startswith(("0", "62")):
+        reason = PHONE_LOST_ZERO % {"v": phone[:3]}
+    else:
+        return None
+    return f"{reason} {TEXT_FIX % {'c': label}}"
+
+
+def _lines(lines: list[int], shown: int = 10) -> str:
+    text = ", ".join(str(n) for n in lines[:shown])
+    return str(_l("%(lines)s dan %(n)s baris lainnya", lines=text, n=len(lines) - shown)) if len(
+        lines) > shown else text
+
+
+class _RoundingWatch:
+    """Look at the file, not one value: an identity column whose 16-digit values mostly end in 0
+    went through a number format that kept 15 significant digits. The whole file is refused."""
+
+    def __init__(self, header: list[str]) -> None:
+        self.columns = [(header.index(n), n) for n in ("nik", "no_kk") if n in header]
+        self.counts = {n: 0 for _, n in self.columns}
+        self.zeros: dict[str, list[int]] = {n: [] for _, n in self.columns}
+
+    def see(self, line: int, cells: list[Any]) -> None:
+        for i, name in self.columns:
+            value = cells[i] if i < len(cells) else None
+            if type(value) is str and len(text := value.strip()) == 16 and text.isdigit():
+                self.counts[name] += 1
+                if text[-1] == "0":
+                    self.zeros[name].append(line)
+
+    def refuse_rounded(self) -> None:
+        for _, name in self.columns:
+            count, zeros = self.counts[name], self.zeros[name]
+            if count >= ROUNDED_MIN_VALUES and len(zeros) >= ROUNDED_SHARE * count:
+                raise UnusableFile(ROUNDED_COLUMN % {"c": MARK_LABELS[name], "k": len(zeros), "n": count,
+                                                     "lines": _lines(zeros)})
+
+
+def _letter(index: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(index + 1)
+
+
+def _header_key(value: Any) -> str:
+    return normalise(_cell(value)).replace(" ", "_")
+
+
+def _lost_columns_warnings(header: list[str], first_row: list[Any], lost: set[int],
+                           spans: dict[int, int]) -> list[str]:
+    """A warning for every column without a header that held data: its content was not read."""
+    groups: dict[int | None, list[int]] = {}
+    for i in sorted(lost):
+        owner = next((first for first, last in spans.items() if first < i <= last), None)
+        if owner is None:  # the CSV a program writes from a merge: empty headers after the merged one
+            owner = next((j for j in range(min(i, len(header)) - 1, -1, -1) if header[j]), None)
+        groups.setdefault(owner, []).append(i)
+    warnings = []
+    for owner, columns in groups.items():
+        letters = ", ".join(_letter(i) for i in columns)
+        if owner is None:
+            warnings.append(str(_l("Kolom %(cols)s tidak punya judul; isinya TIDAK dibaca.", cols=letters)))
+            continue
+        warnings.append(str(_l(
+            "Kolom %(cols)s tidak punya judul sendiri (judul \"%(h)s\" di kolom %(at)s mencakupnya, mis. sel "
+            "gabungan); isinya TIDAK dibaca. Beri setiap kolom judulnya sendiri (mis. alamat, rt, rw) lalu "
+            "unggah ulang jika data itu diperlukan.", cols=letters, at=_letter(owner),
+            h=_cell(first_row[owner]) if owner < len(first_row) else header[owner])))
+    return warnings
+
+
+def _resolve_header(first: list[Any], second: list[Any] | None, merged: list[tuple[int, int, int, int]],
+                    known: dict[str, str]) -> tuple[list[str], bool, dict[int, int]]:
+    """The column names (by position), whether the second row is a second header row, and the
+    header's merged spans (first column -> last column, 0-based).
+
+    A merged header ("alamat" over the address, RT and RW columns) leaves the cells after its first
+    empty, in an XLSX and in the CSV a program writes from it. When the row beneath names those
+    columns (a second header row) it is read as their header; otherwise every column left without a
+    header that holds data is named in a warning (see parse_file), never dropped in silence."""
+    header = [_header_key(h) for h in first]
+    spans = {c1 - 1: c2 - 1 for r1, c1, _r2, c2 in merged if r1 == 1 and c2 > c1}
+    covered = {c for first_col, last in spans.items() for c in range(first_col + 1, last + 1)}
+    if second is None:
+        return header, False, spans
+    below = [_header_key(h) for h in second]
+    fills = [i for i, h in enumerate(below)
+             if h in known and (i >= len(header) or not header[i] or i in covered)]
+    nik_at = next((i for i, h in enumerate(header) if known.get(h) == "nik"), None)
+    data_like = nik_at is not None and nik_at < len(below) and bool(below[nik_at])
+    if not fills or data_like:
+        return header, False, spans
+    header += [""] * max(0, len(below) - len(header))
+    for i, h in enumerate(below):  # a second header row: it names what the first left empty
+        if h in known and (not header[i] or i in covered or i in spans):
+            header[i] = h
+    return header, True, spans
+
+
 def parse_file(data: bytes, *, file_name: str, source: str, max_bytes: int) -> ParsedFile:
-    """Refuse an unusable file (UnusableFile) or return every valid row and every invalid one."""
+    """Refuse an unusable file (UnusableFile) or return every valid row and every invalid one.
+
+    Rows are read one at a time: only what a valid row says is kept, never the file as a table."""
     if source not in SOURCES:
         raise UnusableFile(_l("Sumber data tidak dikenal."))
-    table = _read_rows(data, max_bytes)
-    while table and not any(_cell(c) for c in table[-1]):
-        table.pop()
-    if not table:
-        raise UnusableFile(_l("Berkas kosong."))
-    written = [normalise(_cell(h)).replace(" ", "_") for h in table[0]]
+    table = _read_table(data, max_bytes)
+    rows = _rows(table)
+    first = next(rows, None)
+    if first is None or not any(_cell(c) for c in first):
+        if first is None or not any(any(_cell(c) for c in r) for r in rows):
+            raise UnusableFile(_l("Berkas kosong."))
+    second = next(rows, None)
     known = _headers_for(source)
-    header = [known.get(h, h) for h in written]  # each column by its name, whatever the file calls it
-    unknown = [h for h in written if h and h not in known]
+    companions = {h: v for h, v in REGION_COMPANIONS.items() if h not in known}
+    written, two_rows, spans = _resolve_header(first, second, table.merged, known | companions)
+    header = [known.get(h) or companions.get(h) or h for h in written]  # each column by its name
+    if "kelurahan" not in header:  # a list that names the kelurahan only in a companion column
+        for alias in ("_region_name", "_region_code"):
+            if alias in header:
+                header[header.index(alias)] = "kelurahan"
+                break
+    unknown = [h for h in written if h and h not in known and h not in companions]
     missing = [c for c in REQUIRED if c not in header]
-    if unknown or missing or len(set(h for h in header if h)) != len([h for h in header if h]):
+    named = [h for h in header if h]
+    if unknown or missing or len(set(named)) != len(named):
         parts = []
         if missing:
             parts.append(str(_l("kolom wajib tidak ada: %(c)s", c=", ".join(missing))))
@@ -409,33 +599,60 @@ def parse_file(data: bytes, *, file_name: str, source: str, max_bytes: int) -> P
             parts.append(str(_l("ada kolom ganda")))
         raise UnusableFile(_l("Kolom berkas tidak sesuai (%(p)s). "
                               "Unduh templat untuk susunan kolom yang benar.", p="; ".join(parts)))
-    if len(table) < 2:
-        raise UnusableFile(_l("Berkas tidak berisi baris data."))
-    if len(table) - 1 > MAX_ROWS:
-        raise UnusableFile(_l("Berkas berisi lebih dari %(n)s baris.", n=MAX_ROWS))
-    parsed = ParsedFile(source=source)
-    context = RowContext(regions=regions.lookup())
+    data_rows = rows if two_rows or second is None else itertools.chain([second], rows)
+    parsed = ParsedFile(source=source, encoding=table.encoding)
+    spellings = regions.lookup()
+    # Undotted codes are left out: a 10-digit code counts only when a name confirms it.
+    context = RowContext(regions={k: v for k, v in spellings.items() if not k.isdigit()})
     seen: dict[str, int] = {}
-    identity_cols = {i for i, h in enumerate(header) if h and ALL_COLUMNS[h].identity}
-    width = len(header)
-    for line, cells in enumerate(table[1:], start=2):
+    columns = [(i, h) for i, h in enumerate(header) if h]
+    marked = [(i, h) for i, h in columns if h == "no_hp" or h in ALL_COLUMNS and ALL_COLUMNS[h].identity]
+    unnamed = [i for i, h in enumerate(header) if not h]
+    lost: set[int] = set()
+    rounding = _RoundingWatch(header)
+    reasons: dict[str, str] = {}  # one string per distinct reason: a list of 300,000 refused rows stays small
+
+    def refuse(line: int, reason: Any) -> None:
+        text = str(reason)
+        parsed.invalid.append({"line": line, "reason": reasons.setdefault(text, text)})
+
+    for line, cells in enumerate(data_rows, start=3 if two_rows else 2):
         if not any(c not in (None, "") for c in cells):
             continue
         parsed.total += 1
-        raw = {header[i]: _cell(cells[i] if i < len(cells) else None, identity=i in identity_cols)
-               for i in range(width) if header[i]}
+        if parsed.total > MAX_ROWS:
+            raise UnusableFile(_l("Berkas berisi lebih dari %(n)s baris.", n=MAX_ROWS))
+        rounding.see(line, cells)
+        for i in unnamed:  # a column without a header holding data: named in a warning
+            if i < len(cells) and i not in lost and _cell(cells[i]):
+                lost.add(i)
+        for i in range(len(header), len(cells)):
+            if i not in lost and _cell(cells[i]):
+                lost.add(i)
+        mark = None
+        for i, h in marked:
+            cell = cells[i] if i < len(cells) else None
+            if cell not in (None, "") and (mark := _number_format_mark(h, cell, _cell(cell))):
+                break
+        if mark:
+            refuse(line, mark)
+            continue
+        raw = {h: _cell(cells[i] if i < len(cells) else None) for i, h in columns}
         try:
             values = _row_values(raw, context)
         except RowError as exc:
-            parsed.invalid.append({"line": line, "reason": exc.args[0]})
+            refuse(line, exc.args[0])
             continue
-        first = seen.get(values["nik"])
-        if first is not None:
-            reason = _l("NIK ganda di dalam berkas (sama dengan baris %(n)s).", n=first)
-            parsed.invalid.append({"line": line, "reason": reason})
+        first_line = seen.get(values["nik"])
+        if first_line is not None:
+            refuse(line, _l("NIK ganda di dalam berkas (sama dengan baris %(n)s).", n=first_line))
             continue
         seen[values["nik"]] = line
         parsed.rows.append((line, values))
+    if parsed.total == 0:
+        raise UnusableFile(_l("Berkas tidak berisi baris data."))
+    rounding.refuse_rounded()
+    parsed.warnings = _lost_columns_warnings(header, first, lost, spans)
     return parsed
 
 

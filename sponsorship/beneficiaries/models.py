@@ -149,6 +149,10 @@ class ImportBatch(db.Model):
     unchanged_count: Mapped[int] = mapped_column(default=0)
     invalid_count: Mapped[int] = mapped_column(default=0)
     discrepancy_count: Mapped[int] = mapped_column(default=0)
+    # How the file was read: a CSV's detected encoding ("Windows-1252"; None for XLSX) and the
+    # warnings of the reading (columns that were not read), shown on the preview.
+    encoding: Mapped[str | None] = mapped_column(String(40))
+    warnings: Mapped[list[Any] | None] = mapped_column(JSON)
 
     def __str__(self) -> str:
         return f"{self.source}: {self.file_name}"

@@ -76,7 +76,8 @@ def preview_import(*, actor, data: bytes, file_name: str, source: str):
                         uploaded_by_id=getattr(actor, "id", None), total_rows=parsed.total,
                         created_count=len(plan.created), updated_count=len(plan.updated),
                         unchanged_count=plan.unchanged, invalid_count=len(parsed.invalid),
-                        discrepancy_count=len(plan.conflicts))
+                        discrepancy_count=len(plan.conflicts), encoding=parsed.encoding,
+                        warnings=parsed.warnings or None)
     db.session.add(batch)
     db.session.flush()
     return batch, parsed, plan

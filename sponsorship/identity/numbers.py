@@ -23,9 +23,15 @@ class NikError(DomainError):
     """A NIK or KK refused. `reason` is what staff read (Indonesian); `field` is the form field
     the caller named, so a form shows it beside that field like any other DomainError."""
 
-    def __init__(self, reason, *, field: str | None = None) -> None:
+    # What was wrong, for a caller that explains it further (an import names the spreadsheet's
+    # rounding when a serial became 0000): "empty", "scientific", "digits", "length", "birth_date",
+    # "region", "serial" (0000), or None.
+    SERIAL = "serial"
+
+    def __init__(self, reason, *, field: str | None = None, kind: str | None = None) -> None:
         super().__init__(reason, field=field)
         self.reason = reason
+        self.kind = kind
 
 
 @lru_cache(maxsize=1)
@@ -69,32 +75,33 @@ def clean_nik(raw: str | None, *, label=None, field: str | None = None) -> str:
     (`region_known`), a serial other than 0000."""
     label = label or _l("NIK")
 
-    def refuse(reason):
-        return NikError(reason, field=field)
+    def refuse(reason, kind):
+        return NikError(reason, field=field, kind=kind)
 
     value = (raw or "").strip()
     if not value:
-        raise refuse(_l("%(label)s kosong.", label=label))
+        raise refuse(_l("%(label)s kosong.", label=label), "empty")
     if SCIENTIFIC.match(value):
         raise refuse(_l("%(label)s ditulis Excel dalam notasi ilmiah (%(v)s) sehingga digitnya hilang; "
-                        "format kolom sebagai teks.", label=label, v=value))
+                        "format kolom sebagai teks.", label=label, v=value), "scientific")
     if not (len(value) == 16 and value.isascii() and value.isdigit()):  # the common case skips compact()
         value = stdnum_nik.compact(value)
     if not value.isdigit():
-        raise refuse(_l("%(label)s hanya boleh berisi angka.", label=label))
+        raise refuse(_l("%(label)s hanya boleh berisi angka.", label=label), "digits")
     if len(value) != 16:
-        raise refuse(_l("%(label)s harus 16 digit (tertulis %(n)s digit).", label=label, n=len(value)))
+        raise refuse(_l("%(label)s harus 16 digit (tertulis %(n)s digit).", label=label, n=len(value)),
+                     "length")
     day = int(value[6:8])
     try:
         if not (1 <= day <= 31 or 41 <= day <= 71):  # women: day + 40; stdnum reads 81 as 1
             raise ValidationError
         stdnum_nik.get_birth_date(value)
     except ValidationError:
-        raise refuse(_l("Tanggal lahir di dalam %(label)s tidak valid.", label=label)) from None
+        raise refuse(_l("Tanggal lahir di dalam %(label)s tidak valid.", label=label), "birth_date") from None
     if not region_known(value[:6]):
-        raise refuse(_l("Kode wilayah %(label)s tidak dikenal.", label=label))
+        raise refuse(_l("Kode wilayah %(label)s tidak dikenal.", label=label), "region")
     if value[12:] == "0000":
-        raise refuse(_l("Nomor urut %(label)s tidak boleh 0000.", label=label))
+        raise refuse(_l("Nomor urut %(label)s tidak boleh 0000.", label=label), NikError.SERIAL)
     return value
 
 
