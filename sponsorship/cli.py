@@ -56,6 +56,8 @@ def register_cli(app: Flask) -> None:
 
     from sponsorship.beneficiaries.cli import register as register_registry
     from sponsorship.identity.cli import register as register_identity
+    from sponsorship.linkage.cli import register as register_linkage
 
     register_registry(app)
     register_identity(app)
+    register_linkage(app)
