@@ -176,6 +176,10 @@ def _link_proposals():
         'SELECT id, patient_name, patient_nik_enc, patient_kk_enc, nik_key_id, kelurahan_code '
         'FROM aid_proposal ORDER BY id')).mappings().all()
     created = {}
+    if rows and conn.dialect.name == 'postgresql':
+        # Rows written with explicit ids (copies, restores) leave the sequence behind: catch it up.
+        conn.execute(sa.text("SELECT setval(pg_get_serial_sequence('beneficiary', 'id'), "
+                             "(SELECT coalesce(max(id), 0) + 1 FROM beneficiary), false)"))
     for row in rows:
         nik = c.decrypt(row['patient_nik_enc'], row['nik_key_id'])
         found = conn.execute(sa.text('SELECT id FROM beneficiary WHERE nik_index IN :keys').bindparams(
@@ -227,8 +231,8 @@ def _registered_for_proposals_only():
     """Residents of source "proposal" that nothing but proposals points at."""
     conn = op.get_bind()
     rows = conn.execute(sa.text(
-        'SELECT DISTINCT b.id, b.field_sources FROM beneficiary b JOIN aid_proposal p ON p.beneficiary_id = b.id '
-        'WHERE b.merged_into_id IS NULL')).all()
+        'SELECT b.id, b.field_sources FROM beneficiary b WHERE b.merged_into_id IS NULL AND b.id IN '
+        '(SELECT beneficiary_id FROM aid_proposal)')).all()
     ids = []
     for bid, sources in rows:
         if isinstance(sources, str):

@@ -80,9 +80,9 @@ COMPARISONS = [
     _comparison("nik", [
         _null("nik"),
         _level("nik_l = nik_r", "same", 0.93, 0.000001),
-        _level("levenshtein(nik_l, nik_r) <= 2", "one digit wrong or two swapped", 0.05, 0.00002),
+        _level("levenshtein(nik_l, nik_r) <= 2", "one digit wrong or two swapped", 0.06, 0.00002),
         _level("substr(nik_l, 1, 12) = substr(nik_r, 1, 12)", "same region and birth date", 0.005, 0.00005),
-        _level("ELSE", "different", 0.015, 0.999929),
+        _level("ELSE", "different", 0.005, 0.999929),
     ]),
 ]
 FIELDS = [c["output_column_name"] for c in COMPARISONS]
