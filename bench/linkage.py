@@ -21,19 +21,23 @@ import argparse
 import random
 import resource
 import sys
+import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-GIVEN_M = ["Muhammad", "Ahmad", "Budi", "Rudi", "Hendra", "Agus", "Joko", "Slamet", "Yusuf", "Ridwan", "Fajar",
-           "Andi", "Bambang", "Herman", "Irfan", "Supriadi", "Teguh", "Wahyu", "Rizki", "Dedi", "Eko", "Arif",
+GIVEN_M = ["Muhammad", "Ahmad", "Budi", "Rudi", "Hendra", "Agus", "Joko", "Slamet", "Yusuf", "Ridwan",
+           "Fajar", "Andi", "Bambang", "Herman", "Irfan", "Supriadi", "Teguh", "Wahyu", "Rizki", "Dedi",
+           "Eko", "Arif",
            "Bayu", "Dimas", "Fadli", "Gilang", "Hadi", "Imam", "Iwan", "Jefri", "Kurnia", "Lukman", "Rahmat",
            "Nanda", "Oki", "Panji", "Reza", "Surya", "Taufik", "Umar", "Yoga", "Zainal", "Abdul", "Hamzah"]
-GIVEN_F = ["Siti", "Nur", "Dewi", "Sri", "Rina", "Yanti", "Aisyah", "Fitri", "Lestari", "Maya", "Ratna", "Wati",
+GIVEN_F = ["Siti", "Nur", "Dewi", "Sri", "Rina", "Yanti", "Aisyah", "Fitri", "Lestari", "Maya", "Ratna",
+           "Wati",
            "Sari", "Indah", "Putri", "Rahmawati", "Ani", "Nurhaliza", "Kartini", "Hasanah", "Ayu", "Bunga",
-           "Citra", "Dian", "Eka", "Fatimah", "Gita", "Hana", "Intan", "Juwita", "Kiki", "Lina", "Mega", "Nia",
+           "Citra", "Dian", "Eka", "Fatimah", "Gita", "Hana", "Intan", "Juwita", "Kiki", "Lina", "Mega",
+           "Nia",
            "Novi", "Okta", "Puspita", "Rosa", "Susi", "Tika", "Umi", "Vina", "Wulan", "Yuli", "Zahra"]
 MIDDLE = ["", "", "", "Nur", "Dwi", "Tri", "Eka", "Adi", "Putra", "Sri", "Ayu", "Rahma", "Indra", "Fitri",
           "Kusuma", "Wira", "Cahya", "Bagus", "Dewi", "Puspa"]
@@ -66,7 +70,8 @@ def make_truth(n: int, rng: random.Random, regions: list[str]) -> list[dict]:
             niks.add(nik)
             tokens = [rng.choice(GIVEN_F if female else GIVEN_M), rng.choice(MIDDLE), rng.choice(LAST)]
             people.append({"person": len(people), "name": " ".join(t for t in tokens if t), "nik": nik,
-                           "kk": kk, "sex": "P" if female else "L", "birth_date": born, "region_code": region})
+                           "kk": kk, "sex": "P" if female else "L", "birth_date": born,
+                           "region_code": region})
             if len(people) == n:
                 break
     return people
@@ -120,7 +125,8 @@ def make_list(truth: list[dict], rng: random.Random, *, share: float, nik_errors
         if born.day <= 12 and born.day != born.month and rng.random() < swapped:
             born = born.replace(day=born.month, month=born.day)
         region = p["region_code"] if rng.random() >= stale else rng.choice(regions)
-        rows.append({"id": f"r{len(rows)}", "person": p["person"], "name": _name_noise(p["name"], rng, name_noise),
+        rows.append({"id": f"r{len(rows)}", "person": p["person"],
+                     "name": _name_noise(p["name"], rng, name_noise),
                      "nik": nik, "kk": None if rng.random() < kk_missing else p["kk"], "sex": p["sex"],
                      "birth_date": born, "region_code": region})
     rng.shuffle(rows)
@@ -173,7 +179,8 @@ def main() -> None:
     from sponsorship import create_app
 
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "bench",
-                      "NIK_ENCRYPTION_KEY": "bench linkage key " * 3, "INSTANCE_PATH": "/tmp/bench-linkage"})
+                      "NIK_ENCRYPTION_KEY": "bench linkage key " * 3,
+                      "INSTANCE_PATH": tempfile.mkdtemp(prefix="bench-linkage-")})
     with app.app_context():
         from sponsorship.linkage import engine
         from sponsorship.regions.service import shipped_regions
@@ -185,8 +192,8 @@ def main() -> None:
         common = {"regions": regions, "rounded": 0.005}
         dukcapil = make_list(truth, rng, share=0.95, nik_errors=0.005, missing_nik=0, name_noise=0.03,
                              swapped=0.0, stale=0.0, kk_missing=0.0, **{**common, "rounded": 0})
-        bpjs = make_list(truth, rng, share=0.85, nik_errors=0.02, missing_nik=0, name_noise=0.12, swapped=0.02,
-                         stale=0.02, kk_missing=0.3, **common)
+        bpjs = make_list(truth, rng, share=0.85, nik_errors=0.02, missing_nik=0, name_noise=0.12,
+                         swapped=0.02, stale=0.02, kk_missing=0.3, **common)
         dinsos = make_list(truth, rng, share=0.40, nik_errors=0.02, missing_nik=0.05, name_noise=0.15,
                            swapped=0.02, stale=0.05, kk_missing=0.1, **common)
         generated = time.perf_counter() - t0
@@ -205,7 +212,8 @@ def main() -> None:
           f"bpjs {len(bpjs):,}, dinsos {len(dinsos):,}; backend duckdb")
     print(f"rows linked {s['rows']:,}: exact NIK {s['exact']:,}, to the model {s['rows'] - s['exact']:,} "
           f"(of which {s['needing_link']:,} are a registered resident)")
-    print(f"auto-attach band (model): {s['auto']:,} pairs, precision {s['auto_right'] / max(s['auto'], 1):.4f}, "
+    print(f"auto-attach band (model): {s['auto']:,} pairs, "
+          f"precision {s['auto_right'] / max(s['auto'], 1):.4f}, "
           f"recall {s['auto_right'] / max(s['needing_link'], 1):.4f}")
     print(f"every attach (exact NIK + auto): precision {attach_right / max(s['exact'] + s['auto'], 1):.4f}, "
           f"recall {attach_right / max(s['true_matches'], 1):.4f}")

@@ -83,7 +83,8 @@ def test_every_row_of_a_labelled_list_gets_its_expected_decision(registry):
     for _, row in LABELLED[1:5]:
         assert _resident(row[0]) is None
     # The attached rows are records of the residents they are, and their other NIK is a discrepancy.
-    for typed, registered in (("1971011203850032", "1971011203850031"), ("1971011010700016", "1971011010700061")):
+    for typed, registered in (("1971011203850032", "1971011203850031"),
+                              ("1971011010700016", "1971011010700061")):
         rid = registry[registered]
         values = [r.values for r in db.session.scalars(select(SourceRecord).where(
             SourceRecord.beneficiary_id == rid, SourceRecord.source == "dinsos"))]
@@ -94,7 +95,8 @@ def test_every_row_of_a_labelled_list_gets_its_expected_decision(registry):
         assert nik.values[1]["value"] == typed[:6] + "******" + typed[-4:]
         assert typed not in json.dumps(nik.values)  # the other NIK itself only encrypted
     # A name in other case or spacing is no discrepancy; a variant (M. / Muhammad) is one.
-    names = {d.beneficiary_id for d in db.session.scalars(select(Discrepancy).where(Discrepancy.field == "name"))}
+    names = {d.beneficiary_id
+             for d in db.session.scalars(select(Discrepancy).where(Discrepancy.field == "name"))}
     assert names == {registry["1971011203850031"]}
     # The uncertain rows wait in the queue beside the resident they may be.
     queued = db.session.scalars(select(LinkCandidate).order_by(LinkCandidate.id)).all()
@@ -182,7 +184,8 @@ def test_merge_moves_everything_and_unmerge_restores_both(registry, staff, compa
     held = factories.make_allocation(pledge, b.id, date(2026, 1, 1))
     old = factories.make_allocation(pledge, b.id, date(2025, 1, 1), end=date(2025, 6, 1))
     invoice = factories.invoice_for(company_a, persons=1)
-    proposal = factories.make_proposal(staff=staff, data=factories.proposal_data(patient_nik="1971010707800041"))
+    proposal = factories.make_proposal(staff=staff,
+                                       data=factories.proposal_data(patient_nik="1971010707800041"))
     assert proposal.beneficiary_id == b.id
     db.session.commit()
     before = _holding_per_pledge()
@@ -245,7 +248,6 @@ def test_a_merge_across_pledges_is_refused_until_one_allocation_ends(registry, s
 def test_link_registry_merges_a_sure_duplicate_and_queues_an_uncertain_one(registry, app):
     from sponsorship.beneficiaries.models import Beneficiary
     from sponsorship.linkage.models import LinkCandidate
-
     from sponsorship.linkage.service import new_resident
 
     # Written into the registry before linkage existed: Siti twice (a NIK one digit off), and
@@ -301,7 +303,8 @@ def test_an_aid_proposals_patient_is_a_registry_resident(registry, staff):
     # and the other NIK a discrepancy to settle.
     typo = intake("1971014508900012", "Siti Aminah", kk="1971010101200001", kelurahan=bacang)
     assert typo.beneficiary_id == registry["1971014508900021"]
-    assert _count(Discrepancy, Discrepancy.beneficiary_id == typo.beneficiary_id, Discrepancy.field == "nik") == 1
+    assert _count(Discrepancy, Discrepancy.beneficiary_id == typo.beneficiary_id,
+                  Discrepancy.field == "nik") == 1
     # Nobody known: a new resident, source "proposal".
     before = _count(Beneficiary)
     new = intake("1971016604950071", "Yanti Kurniawan", kelurahan=bacang)
