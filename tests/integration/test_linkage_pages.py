@@ -46,7 +46,8 @@ def test_a_reviewer_sees_the_pair_and_settles_it(login, staff):
     pair = get_page(client, f"/linkage/{candidate.id}")
     left = pair.select_one("[data-testid=nik-left]")
     right = pair.select_one("[data-testid=nik-right]")
-    assert left.get_text(strip=True) == "197101******0041" and right.get_text(strip=True) == "197101******9999"
+    assert left.get_text(strip=True) == "197101******0041"
+    assert right.get_text(strip=True) == "197101******9999"
     # The digits the masks show and that differ are marked, on both sides.
     assert [m.get_text() for m in right.select("mark")][-4:] == ["9", "9", "9", "9"]
     assert "1971010707800041" not in str(pair) and "1971013108759999" not in str(pair)
@@ -55,7 +56,8 @@ def test_a_reviewer_sees_the_pair_and_settles_it(login, staff):
     assert "Tanggal lahir: sama" in agreed and "NIK: berbeda" in agreed
     post_page(client, f"/linkage/{candidate.id}/decide", {"decision": "same"})
     db.session.expire_all()
-    assert candidate.status == "same" and db.session.scalar(select(func.count()).select_from(Beneficiary)) == 1
+    assert candidate.status == "same"
+    assert db.session.scalar(select(func.count()).select_from(Beneficiary)) == 1
     assert "Tidak ada kemungkinan duplikat" in get_page(client, "/linkage/").get_text()
     assert db.session.scalar(select(func.count()).select_from(ResidentMerge)) == 0
 
