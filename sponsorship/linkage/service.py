@@ -147,6 +147,7 @@ def link_import(plan, parsed, *, today: date | None = None) -> ImportLinks:
     today_iso = (today or date.today()).isoformat()
     links = ImportLinks()
     _drop_spelling_conflicts(plan)
+    _follow_merges(plan)
     if not plan.created:
         return links
     rows = [{"id": i, "name": row["name"], "nik": row["_nik"], "kk": row.get("kk_number"),
@@ -177,6 +178,29 @@ def link_import(plan, parsed, *, today: date | None = None) -> ImportLinks:
     plan.created = kept_rows
     plan.records = [(k, v) for k, v in plan.records if k not in waiting]
     return links
+
+
+def _follow_merges(plan) -> None:
+    """A row of the NIK of a merged resident is a record of the resident it was merged into: its
+    record goes there; the merged one's own values stay as they were (the unmerge restores it)."""
+    ids = set(plan.ids.values())
+    if not ids:
+        return
+    t = Beneficiary.__table__
+    kept: dict[int, int] = {}
+    sorted_ids = sorted(ids)
+    for i in range(0, len(sorted_ids), CHUNK):
+        kept.update(db.session.execute(select(t.c.id, t.c.merged_into_id).where(
+            t.c.id.in_(sorted_ids[i:i + CHUNK]), t.c.merged_into_id.is_not(None))).all())
+    if not kept:
+        return
+    for key, bid in list(plan.ids.items()):
+        if bid in kept:
+            plan.ids[key] = live_resident(db.session.get(Beneficiary, kept[bid])).id
+    before = len(plan.updated)
+    plan.updated = [u for u in plan.updated if u[0] not in kept]
+    plan.unchanged += before - len(plan.updated)
+    plan.conflicts = [c for c in plan.conflicts if c[0] not in kept]
 
 
 def _drop_spelling_conflicts(plan) -> None:

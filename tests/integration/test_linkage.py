@@ -318,3 +318,18 @@ def test_an_aid_proposals_patient_is_a_registry_resident(registry, staff):
     again = intake("1971016604950071", "Yanti K.", kelurahan=bacang)
     assert again.beneficiary_id == new.beneficiary_id
     assert proposals.other_help(again)["premium"] is None
+
+
+def test_a_list_naming_a_merged_residents_nik_records_it_on_the_kept_one(registry, staff):
+    from sponsorship.beneficiaries.models import Beneficiary, SourceRecord
+    from sponsorship.linkage.service import merge
+
+    kept = db.session.get(Beneficiary, registry["1971011203850031"])
+    gone = db.session.get(Beneficiary, registry["1971010707800041"])
+    merge(kept, gone, actor=staff)
+    db.session.commit()
+    result = _import([("1971010707800041", "", "Budi Santoso Baru", "L", "1980-07-07", "Bacang")], "bpjs")
+    assert (result["created"], result["updated"], result["unchanged"]) == (0, 0, 1)
+    records = db.session.scalars(select(SourceRecord).where(SourceRecord.source == "bpjs")).all()
+    assert [r.beneficiary_id for r in records] == [kept.id]
+    assert db.session.get(Beneficiary, gone.id).name == "Budi Santoso"
