@@ -178,10 +178,17 @@ def _as_table(rows: list[dict[str, Any]]):
 
 
 def backend_name() -> str:
-    """'postgres' when the app's database is PostgreSQL, else 'duckdb' (the embedded default)."""
+    """LINKAGE_BACKEND, or for "auto": 'postgres' when the app's database is PostgreSQL, else
+    'duckdb' (the embedded default)."""
+    from flask import current_app
+
     from sponsorship.extensions import db
 
-    return "postgres" if db.engine.dialect.name == "postgresql" else "duckdb"
+    on_postgres = db.engine.dialect.name == "postgresql"
+    chosen = current_app.config.get("LINKAGE_BACKEND") or "auto"
+    if chosen == "duckdb" or not on_postgres:  # Splink's PostgreSQL backend needs the app on it
+        return "duckdb"
+    return "postgres"
 
 
 def _db_api():
