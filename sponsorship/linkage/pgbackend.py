@@ -22,7 +22,17 @@ class PostgresLinkageAPI(PostgresAPI):
 
     def _register_extensions(self):
         # levenshtein(); once per database, in public, so that every run's search path finds it.
-        self._execute_sql_against_backend("CREATE EXTENSION IF NOT EXISTS fuzzystrmatch SCHEMA public")
+        # Created only when missing (two first runs at once: the loser finds it made).
+        found = self._execute_sql_against_backend(
+            "SELECT 1 FROM pg_extension WHERE extname = 'fuzzystrmatch'").first()
+        if found is None:
+            try:
+                self._execute_sql_against_backend(
+                    "CREATE EXTENSION IF NOT EXISTS fuzzystrmatch SCHEMA public")
+            except Exception:  # noqa: BLE001 - a concurrent CREATE; fails below if it truly is missing
+                if self._execute_sql_against_backend(
+                        "SELECT 1 FROM pg_extension WHERE extname = 'fuzzystrmatch'").first() is None:
+                    raise
 
     def _table_registration(self, input, table_name):
         rows = input.to_pylist()
