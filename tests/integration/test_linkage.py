@@ -333,3 +333,19 @@ def test_a_list_naming_a_merged_residents_nik_records_it_on_the_kept_one(registr
     records = db.session.scalars(select(SourceRecord).where(SourceRecord.source == "bpjs")).all()
     assert [r.beneficiary_id for r in records] == [kept.id]
     assert db.session.get(Beneficiary, gone.id).name == "Budi Santoso"
+
+
+def test_a_patient_who_may_be_a_resident_is_registered_and_queued_beside_them(registry, staff):
+    from sponsorship.beneficiaries.models import Beneficiary
+    from sponsorship.linkage.models import LinkCandidate
+
+    dewi = db.session.get(Beneficiary, registry["1971015502000051"])
+    # Dewi's twin sister: her family card, birth date (from the NIK) and kelurahan, another name.
+    proposal = factories.make_proposal(staff=staff, data=factories.proposal_data(
+        patient_nik="1971015502000052", patient_name="Ratna Lestari", patient_kk="1971010101200005",
+        kelurahan_code=dewi.region_code))
+    db.session.commit()
+    assert proposal.beneficiary_id != dewi.id
+    queued = db.session.scalar(select(LinkCandidate))
+    assert (queued.kind, queued.status, queued.source) == ("registry", "open", "proposal")
+    assert {queued.beneficiary_id, queued.other_id} == {dewi.id, proposal.beneficiary_id}
