@@ -161,6 +161,8 @@ def link_import(plan, parsed, *, today: date | None = None) -> ImportLinks:
         select(Beneficiary).where(Beneficiary.id.in_({int(m.right) for m in best.values()})))}
     records = dict(plan.records)
     kept_rows, waiting = [], set()
+    # A resident takes one row of a list: a second row that is surely them too waits for staff.
+    taken = set(plan.ids.values())
     for i, row in enumerate(plan.created):
         m = best.get(str(i))
         if m is None or m.band == "new":
@@ -168,7 +170,8 @@ def link_import(plan, parsed, *, today: date | None = None) -> ImportLinks:
             continue
         resident = residents[int(m.right)]
         key = row["nik_index"]
-        if m.band == "auto":
+        if m.band == "auto" and resident.id not in taken:
+            taken.add(resident.id)
             _plan_attach(plan, resident, row, records[key], source=parsed.source, today_iso=today_iso)
             links.attached += 1
         else:

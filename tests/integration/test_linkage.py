@@ -349,3 +349,17 @@ def test_a_patient_who_may_be_a_resident_is_registered_and_queued_beside_them(re
     queued = db.session.scalar(select(LinkCandidate))
     assert (queued.kind, queued.status, queued.source) == ("registry", "open", "proposal")
     assert {queued.beneficiary_id, queued.other_id} == {dewi.id, proposal.beneficiary_id}
+
+
+def test_two_rows_of_one_list_that_are_both_one_resident_attach_once(registry):
+    from sponsorship.beneficiaries.models import Beneficiary
+    from sponsorship.linkage.models import LinkCandidate
+
+    rizki = ("1971011203850031", "1971010101200002", "Muhammad Rizki Pratama", "L", "1985-03-12", "Bacang")
+    result = _import([rizki,  # his own NIK: the exact match takes him
+                      ("1971011203850032", "1971010101200002", "M. Rizki Pratama", "L", "1985-03-12", "Bacang"),
+                      ("1971011203850013", "1971010101200002", "Muhammad Rizki", "L", "1985-03-12", "Bacang")],
+                     "bpjs")
+    assert (result["linked"], result["review"], result["created"]) == (0, 2, 0)
+    assert _count(Beneficiary) == len(REGISTRY)
+    assert {c.beneficiary_id for c in db.session.scalars(select(LinkCandidate))} == {registry[rizki[0]]}
