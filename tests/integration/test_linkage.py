@@ -356,10 +356,10 @@ def test_two_rows_of_one_list_that_are_both_one_resident_attach_once(registry):
     from sponsorship.linkage.models import LinkCandidate
 
     rizki = ("1971011203850031", "1971010101200002", "Muhammad Rizki Pratama", "L", "1985-03-12", "Bacang")
+    kk, born = "1971010101200002", "1985-03-12"
     result = _import([rizki,  # his own NIK: the exact match takes him
-                      ("1971011203850032", "1971010101200002", "M. Rizki Pratama", "L", "1985-03-12", "Bacang"),
-                      ("1971011203850013", "1971010101200002", "Muhammad Rizki", "L", "1985-03-12", "Bacang")],
-                     "bpjs")
+                      ("1971011203850032", kk, "M. Rizki Pratama", "L", born, "Bacang"),
+                      ("1971011203850013", kk, "Muhammad Rizki", "L", born, "Bacang")], "bpjs")
     assert (result["linked"], result["review"], result["created"]) == (0, 2, 0)
     assert _count(Beneficiary) == len(REGISTRY)
     assert {c.beneficiary_id for c in db.session.scalars(select(LinkCandidate))} == {registry[rizki[0]]}
