@@ -20,11 +20,28 @@ from sponsorship.beneficiaries.models import Beneficiary, Discrepancy, SourceRec
 from sponsorship.beneficiaries.text import normalise
 from sponsorship.core.errors import DomainError
 from sponsorship.core.models import utcnow
+from sponsorship.core.workflow import Transition, Workflow
 from sponsorship.extensions import db
 from sponsorship.identity import agrees_with_nik, cipher, mask
 from sponsorship.linkage import engine
-from sponsorship.linkage.models import LinkCandidate, ResidentMerge
+from sponsorship.linkage.models import CANDIDATE_STATUSES, MERGE_STATUSES, LinkCandidate, ResidentMerge
 from sponsorship.linkage.names import same_name
+
+# A probable duplicate is decided once: the same person or different people (compare-and-set).
+LINK_FLOW = Workflow(
+    tuple(CANDIDATE_STATUSES),
+    [Transition("same", frozenset({"open"}), "same", "linkage.decide", _l("Orang yang sama"), "success"),
+     Transition("different", frozenset({"open"}), "different", "linkage.decide", _l("Orang berbeda"),
+                "outline-secondary")],
+    stale_message=_l("Pasangan ini sudah diputuskan."),
+)
+# A merge is undone once.
+MERGE_FLOW = Workflow(
+    tuple(MERGE_STATUSES),
+    [Transition("unmerge", frozenset({"merged"}), "unmerged", "linkage.unmerge", _l("Batalkan penggabungan"),
+                "outline-danger")],
+    stale_message=_l("Penggabungan ini sudah dibatalkan."),
+)
 
 # A registry up to this size is deduplicated in the request that asks; above, `flask link-registry`
 # (or the background job queue) runs it.
@@ -288,9 +305,8 @@ def write_review_items(links: ImportLinks, *, batch, source: str) -> int:
 def decide(candidate: LinkCandidate, *, actor, same: bool, keep_id: int | None = None,
            note: str | None = None) -> LinkCandidate:
     """Staff settle a probable duplicate: the same person (attach or merge) or different people."""
-    _guard("linkage.decide", actor, candidate)
-    if candidate.status != "open":
-        raise DomainError(_l("Pasangan ini sudah diputuskan."))
+    decision = "same" if same else "different"
+    LINK_FLOW.check(decision, candidate, actor)
     if candidate.kind == "registry":
         if same:
             kept, absorbed = candidate.beneficiary, candidate.other
@@ -302,12 +318,11 @@ def decide(candidate: LinkCandidate, *, actor, same: bool, keep_id: int | None =
         candidate.result_id = _attach_record(candidate, candidate.beneficiary, actor=actor).id
     else:
         candidate.result_id = _create_from_record(candidate, actor=actor).id
-    old = candidate.status
-    candidate.status = "same" if same else "different"
-    candidate.decided_by_id, candidate.decided_at = getattr(actor, "id", None), utcnow()
-    audit.record(actor=actor, action="linkage:decide", obj=candidate,
-                 changes={"status": [old, candidate.status], "result": [None, candidate.result_id]},
-                 note=(note or "").strip()[:500] or None)
+    # Of two reviewers deciding at once, one moves it; the other's transaction rolls back whole.
+    LINK_FLOW.move(candidate, decision, actor=actor, note=(note or "").strip()[:500] or None,
+                   values={"decided_by_id": actor.id, "decided_at": utcnow(),
+                           "result_id": candidate.result_id, "merge_id": candidate.merge_id},
+                   changes={"result": [None, candidate.result_id]})
     return candidate
 
 
@@ -493,9 +508,7 @@ def merge(kept: Beneficiary, absorbed: Beneficiary, *, actor) -> ResidentMerge:
 
 def unmerge(record: ResidentMerge, *, actor) -> ResidentMerge:
     """Undo a merge: what moved goes back, the kept resident's fields are as before, both live."""
-    _guard("linkage.unmerge", actor, record)
-    if record.status != "merged":
-        raise DomainError(_l("Penggabungan ini sudah dibatalkan."))
+    MERGE_FLOW.check("unmerge", record, actor)
     kept, absorbed = record.kept, record.absorbed
     moved = record.moved or {}
     from sponsorship.allocations.models import HOLDING, Allocation
@@ -520,11 +533,10 @@ def unmerge(record: ResidentMerge, *, actor) -> ResidentMerge:
     for f, v in (record.kept_before or {}).items():
         setattr(kept, f, _typed(f, v))
     absorbed.merged_into_id = None
-    record.status, record.unmerged_at = "unmerged", utcnow()
-    record.unmerged_by_id = getattr(actor, "id", None)
     db.session.flush()
-    audit.record(actor=actor, action="linkage:unmerge", obj=record,
-                 changes={"status": ["merged", "unmerged"], "holding_allocations_back": [None, holding_back]})
+    MERGE_FLOW.move(record, "unmerge", actor=actor,
+                    values={"unmerged_at": utcnow(), "unmerged_by_id": actor.id},
+                    changes={"holding_allocations_back": [None, holding_back]})
     audit.record_update(kept, actor=actor, note=f"unmerge #{record.id}")
     audit.record(actor=actor, action="linkage:unmerged", obj=absorbed,
                  changes={"merged_into_id": [kept.id, None]}, note=f"unmerge #{record.id}")

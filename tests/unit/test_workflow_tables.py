@@ -14,6 +14,7 @@ from sponsorship.allocations.service import ALLOCATION_FLOW
 from sponsorship.beneficiaries.service import IMPORT_FLOW
 from sponsorship.billing.service import INVOICE_FLOW, PAYMENT_FLOW
 from sponsorship.core.errors import IllegalTransition, PermissionDenied
+from sponsorship.linkage.service import LINK_FLOW, MERGE_FLOW
 from sponsorship.minutes.service import MINUTES_FLOW
 from sponsorship.pledges.service import PLEDGE_FLOW
 from sponsorship.proposals.service import PROPOSAL_FLOW
@@ -71,6 +72,13 @@ TABLES = {
     "import": (IMPORT_FLOW, [
         ("apply", {"previewed"}, "applied", "beneficiary.import", False),
     ]),
+    "link_candidate": (LINK_FLOW, [
+        ("same", {"open"}, "same", "linkage.decide", False),
+        ("different", {"open"}, "different", "linkage.decide", False),
+    ]),
+    "resident_merge": (MERGE_FLOW, [
+        ("unmerge", {"merged"}, "unmerged", "linkage.unmerge", False),
+    ]),
 }
 
 # policy action of a move -> the roles it allows (on an object no object-level rule refuses)
@@ -88,6 +96,7 @@ MOVE_ROLES = {
     "payment.confirm": OFFICE, "payment.reject": OFFICE,
     "invoice.settle": OFFICE, "invoice.cancel": OFFICE,
     "beneficiary.import": OFFICE,
+    "linkage.decide": OFFICE, "linkage.unmerge": OFFICE,
 }
 
 
