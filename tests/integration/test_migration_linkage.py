@@ -35,8 +35,8 @@ def _populate(db) -> None:
                 "phone, address, kelurahan_code, referral_origin, referral_destination, referral_city, "
                 "referral_letter_no, referral_letter_date, total_requested, created_at, updated_at) VALUES "
                 "(:id, :code, 2026, :id, 'submitted', :now, :name, :enc, :idx, :last4, :kk_enc, :kk_idx, "
-                ":key, '0812', 'Jl. Uji', '19.71.01.1006', 'RSUD', 'RSUP', 'Palembang', :code, :letter, 5000000, "
-                ":now, :now)"),
+                ":key, '0812', 'Jl. Uji', '19.71.01.1006', 'RSUD', 'RSUP', 'Palembang', :code, :letter, "
+                "5000000, :now, :now)"),
                 {"id": i, "code": f"BNM-2026-{i:04d}", "now": now, "name": f"pasien {i}",
                  "enc": c.encrypt(nik), "idx": c.blind_index(nik), "last4": nik[-4:],
                  "kk_enc": c.encrypt(KK, kind="kk"), "kk_idx": c.blind_index(KK, kind="kk"), "key": c.key_id,
