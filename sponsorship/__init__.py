@@ -102,6 +102,7 @@ BLUEPRINTS = [
     "sponsorship.disbursements.views:portal_bp",
     "sponsorship.track.views:bp",
     "sponsorship.beneficiaries.views:bp",
+    "sponsorship.linkage.views:bp",
     "sponsorship.allocations.views:bp",
     "sponsorship.eligibility.views:bp",
     "sponsorship.allocations.views:portal_bp",

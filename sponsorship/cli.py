@@ -64,8 +64,10 @@ def register_cli(app: Flask) -> None:
     from sponsorship.eligibility.cli import register as register_eligibility
     from sponsorship.identity.cli import register as register_identity
     from sponsorship.regions.cli import register as register_regions
+    from sponsorship.linkage.cli import register as register_linkage
 
     register_registry(app)
     register_eligibility(app)
     register_identity(app)
     register_regions(app)
+    register_linkage(app)

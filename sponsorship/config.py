@@ -36,6 +36,13 @@ def _flag(text: str) -> bool:
     raise ValueError("expected 1/0, true/false, yes/no or on/off")
 
 
+def _linkage_backend(text: str) -> str:
+    value = text.strip().lower()
+    if value not in ("auto", "duckdb", "postgres"):
+        raise ValueError("expected auto, duckdb or postgres")
+    return value
+
+
 def _whole(minimum: int) -> Callable[[str], int]:
     def parse(text: str) -> int:
         try:
@@ -116,6 +123,9 @@ ENVIRONMENT: tuple[EnvSetting, ...] = (
     EnvSetting("UPLOAD_DIR", _text, None, "uploads and issued documents; unset: instance/uploads"),
     EnvSetting("MAX_CONTENT_LENGTH", _whole(1), 60 * MIB, "largest request body, in bytes"),
     EnvSetting("IMPORT_MAX_BYTES", _whole(1), 50 * MIB, "largest registry import file, in bytes"),
+    EnvSetting("LINKAGE_BACKEND", _linkage_backend, "auto",
+               "where record linkage runs: auto (PostgreSQL when the database is, else DuckDB in "
+               "process), duckdb or postgres"),
     EnvSetting("SESSION_COOKIE_SECURE", _flag, True, "session cookie only over https"),
     EnvSetting("SESSION_HOURS", _whole(1), 8, "how long a sign-in lasts, in hours"),
     EnvSetting("RATELIMIT_STORAGE_URI", _limiter_storage, "memory://",
@@ -242,3 +252,4 @@ class Config:
         self.NIK_ENCRYPTION_KEY = v["NIK_ENCRYPTION_KEY"] or instance_secret(instance_path, "nik_key")
         self.NIK_PREVIOUS_KEYS = v["NIK_PREVIOUS_KEYS"]
         self.IMPORT_MAX_BYTES = v["IMPORT_MAX_BYTES"]
+        self.LINKAGE_BACKEND = v["LINKAGE_BACKEND"]

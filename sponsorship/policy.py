@@ -115,6 +115,11 @@ RULES: dict[str, Callable[..., bool]] = {
     "beneficiary.view": _roles(*OFFICE),
     "beneficiary.import": _roles(*OFFICE),
     "discrepancy.resolve": _roles(*OFFICE),
+    "linkage.review": _roles(*OFFICE),
+    "linkage.decide": _roles(*OFFICE),
+    "linkage.merge": _roles(*OFFICE),
+    "linkage.unmerge": _roles(*OFFICE),
+    "linkage.run": _roles(*OFFICE),
     "allocation.view": _roles(*OFFICE),
     "allocation.manage": _roles(*OFFICE),
     # The eligibility policy: office roles read it and its what-if; admins draft and activate.

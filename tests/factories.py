@@ -154,7 +154,9 @@ PROPOSAL_PATH = ["submitted", "in_verification", "verified_eligible", "in_minute
 
 def proposal_data(**extra) -> dict:
     n = next(_seq)
-    return {"patient_name": f"Pasien Uji {n}", "patient_nik": f"197101410190{(n % 9999) + 1:04d}",
+    # Each patient another person: born on another day (the NIK's date), not only another serial.
+    born = f"{41 + n % 28:02d}{1 + (n // 28) % 12:02d}{90 - (n // 336) % 40:02d}"
+    return {"patient_name": f"Pasien Uji {n}", "patient_nik": f"197101{born}{(n % 9999) + 1:04d}",
             "patient_kk": "1971010101200001", "phone": "081200000000",
             "address": "Jl. Uji No. 1", "kelurahan_code": "19.71.01.1006",
             "referral_origin": "RSUD Depati Hamzah", "referral_destination": "RSUP Dr. Mohammad Hoesin",
@@ -326,11 +328,20 @@ def registry_resident(**kw) -> int:
     from sponsorship.extensions import db
 
     n = next(_serial)
-    import_file(actor=None, data=to_csv([resident_row(f"197101170846{n:04d}", f"Warga Uji {n}", **kw)]),
+    import_file(actor=None, data=to_csv([resident_row(f"197101170846{n:04d}", distinct_name(n), **kw)]),
                 file_name="uji.csv", source="manual")
     db.session.commit()
     masked = f"197101******{n:04d}"
     return db.session.scalar(db.select(Beneficiary.id).where(Beneficiary.nik_masked == masked))
+
+
+def distinct_name(n: int) -> str:
+    """A resident's name unlike every other n's (record linkage would take 'Warga Uji 11' and
+    'Warga Uji 12' of NIKs one digit apart for one person written twice)."""
+    import hashlib
+
+    digest = hashlib.sha256(str(n).encode()).digest()
+    return "Warga " + "".join("bcdfghjklmnprstvwz"[b % 18] + "aiueo"[b // 18 % 5] for b in digest[:4]).title()
 
 
 def registry_pledge(company):
@@ -522,3 +533,28 @@ def bpjs_payment_for(company, *, month: date = date(2026, 1, 1)):
                                       proof=pdf_file("bukti-bpjs.pdf"))
     db.session.commit()
     return row
+
+
+def link_candidate() -> int:
+    """An open probable duplicate: two registry residents, as a whole-registry run queues them."""
+    from sponsorship.extensions import db
+    from sponsorship.linkage.models import LinkCandidate
+
+    a, b = registry_resident(), registry_resident()
+    candidate = LinkCandidate(kind="registry", beneficiary_id=a, other_id=b, probability=0.9,
+                              agreed={"name": "one or two letters apart", "birth_date": "same"})
+    db.session.add(candidate)
+    db.session.commit()
+    return candidate.id
+
+
+def resident_merge() -> int:
+    """Two registry residents merged (through the service), not yet undone."""
+    from sponsorship.beneficiaries.models import Beneficiary
+    from sponsorship.extensions import db
+    from sponsorship.linkage.service import merge
+
+    a, b = registry_resident(), registry_resident()
+    record = merge(db.session.get(Beneficiary, a), db.session.get(Beneficiary, b), actor=None)
+    db.session.commit()
+    return record.id

@@ -841,7 +841,7 @@ def open_discrepancies(conflicts: list[tuple[int, str, list]], *, source: str) -
             new_rows.append({"beneficiary_id": bid, "field": f, "values": values, "source_pair": pair,
                              "status": "open", "created_at": now})
         else:
-            merged = [v for v in found["values"] if v["source"] != source] + [values[-1]]
+            merged = [v for v in found._mapping["values"] if v["source"] != source] + [values[-1]]
             updates.append({"d_id": found.id, "v": merged})
     if new_rows:
         db.session.execute(dt.insert(), new_rows)

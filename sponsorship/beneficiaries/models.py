@@ -26,6 +26,8 @@ SEGMENTS = {
     "PPU": _l("PPU (pekerja penerima upah)"),
     "BELUM": _l("Belum terdaftar"),
 }
+# Who may have said something about a resident: the lists above, and an aid proposal's intake.
+RECORD_SOURCES = {**SOURCES, "proposal": _l("Usulan bantuan")}
 JKN_STATUSES = {"AKTIF": _l("Aktif"), "NONAKTIF": _l("Nonaktif")}
 SEXES = {"L": _l("Laki-laki"), "P": _l("Perempuan")}
 # Fields where two sources may disagree; a disagreement opens a Discrepancy instead of overwriting.
@@ -102,6 +104,8 @@ class Beneficiary(TimestampMixin, db.Model):
     household_code: Mapped[str | None] = mapped_column(String(32), index=True)  # DTSEN household id
     # {field: [source, ISO date]}: which list last set each field.
     field_sources: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Found to be the same person as another resident (linkage merge): that one is the record now.
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("beneficiary.id"), index=True)
 
     region: Mapped[Region | None] = relationship(lazy="joined")
 
@@ -153,6 +157,10 @@ class ImportBatch(db.Model):
     # warnings of the reading (columns that were not read), shown on the preview.
     encoding: Mapped[str | None] = mapped_column(String(40))
     warnings: Mapped[list[Any] | None] = mapped_column(JSON)
+    # Rows whose NIK is new but that linkage found to be a resident already (attached), or perhaps
+    # one (waiting in the review queue instead of being created).
+    linked_count: Mapped[int] = mapped_column(default=0)
+    review_count: Mapped[int] = mapped_column(default=0)
 
     def __str__(self) -> str:
         return f"{self.source}: {self.file_name}"

@@ -61,7 +61,7 @@ def preview_import(*, actor, data: bytes, file_name: str, source: str):
     _guard(actor)
     parsed = importer.parse_file(data, file_name=file_name, source=source,
                                  max_bytes=current_app.config["IMPORT_MAX_BYTES"])
-    plan = importer.plan_import(parsed)
+    plan, links = _plan(parsed)
     token = secrets.token_hex(16)
     _forget_stale_previews()
     # Both files belong to the batch row: a preview whose transaction fails leaves neither.
@@ -76,7 +76,8 @@ def preview_import(*, actor, data: bytes, file_name: str, source: str):
                         uploaded_by_id=getattr(actor, "id", None), total_rows=parsed.total,
                         created_count=len(plan.created), updated_count=len(plan.updated),
                         unchanged_count=plan.unchanged, invalid_count=len(parsed.invalid),
-                        discrepancy_count=len(plan.conflicts), encoding=parsed.encoding,
+                        discrepancy_count=len(plan.conflicts), linked_count=links.attached,
+                        review_count=len(links.review), encoding=parsed.encoding,
                         warnings=parsed.warnings or None)
     db.session.add(batch)
     db.session.flush()
@@ -106,17 +107,27 @@ def load_preview(batch: ImportBatch):
     data = path.read_bytes()
     parsed = importer.parse_file(data, file_name=batch.file_name, source=batch.source,
                                  max_bytes=current_app.config["IMPORT_MAX_BYTES"])
-    return parsed, importer.plan_import(parsed)
+    return parsed, _plan(parsed)
 
 
 def confirm_import(batch: ImportBatch, *, actor) -> dict[str, Any]:
     """Apply every valid row of a previewed file; the caller commits once (all or nothing)."""
     _guard(actor)
-    parsed, plan = load_preview(batch)
+    parsed, (plan, links) = load_preview(batch)
     # A compare-and-set claim: of two confirmations arriving together only one applies it.
     IMPORT_FLOW.move(batch, "apply", actor=actor, values={"applied_at": utcnow()})
     files.remove_after_commit(_preview_dir() / batch.token)  # the kept upload is no longer needed
-    return _apply(batch, parsed, plan, actor=actor)
+    return _apply(batch, parsed, plan, links, actor=actor)
+
+
+def _plan(parsed):
+    """What each valid row does. A row of a known NIK updates its resident; a row of a new NIK is
+    linked (sponsorship.linkage): attached to the resident it surely is, held for review when it
+    may be one, or else a new resident."""
+    from sponsorship.linkage.service import link_import
+
+    plan = importer.plan_import(parsed)
+    return plan, link_import(plan, parsed)
 
 
 def preview_invalid_rows(batch: ImportBatch) -> list[dict]:
@@ -132,29 +143,35 @@ def import_file(*, actor, data: bytes, file_name: str, source: str, dry_run: boo
     """The shell command's path: parse, compare and (unless dry_run) apply at once."""
     parsed = importer.parse_file(data, file_name=file_name, source=source,
                                  max_bytes=current_app.config["IMPORT_MAX_BYTES"])
-    plan = importer.plan_import(parsed)
+    plan, links = _plan(parsed)
     if dry_run:
-        return plan.counts(parsed)
+        return {**plan.counts(parsed), "linked": links.attached, "review": len(links.review)}
     # Applied as it is created: there is no preview to confirm.
     batch = ImportBatch(source=source, status="applied", applied_at=utcnow(),
                         file_name=Path(file_name).name[:255], sha256=importer.sha256_of(data),
                         token=secrets.token_hex(16), uploaded_by_id=getattr(actor, "id", None))
     db.session.add(batch)
     db.session.flush()
-    return _apply(batch, parsed, plan, actor=actor)
+    return _apply(batch, parsed, plan, links, actor=actor)
 
 
-def _apply(batch: ImportBatch, parsed, plan, *, actor) -> dict[str, Any]:
+def _apply(batch: ImportBatch, parsed, plan, links, *, actor) -> dict[str, Any]:
+    from sponsorship.linkage.service import write_review_items
+
     opened = importer.apply_plan(plan, parsed, batch_id=batch.id)
+    # The uncertain rows become review items, never residents created without a decision.
+    batch.linked_count = links.attached
+    batch.review_count = write_review_items(links, batch=batch, source=parsed.source)
     batch.total_rows = parsed.total
     batch.created_count, batch.updated_count = len(plan.created), len(plan.updated)
     batch.unchanged_count, batch.invalid_count = plan.unchanged, len(parsed.invalid)
     batch.discrepancy_count = opened
-    counts = plan.counts(parsed)
+    counts = {**plan.counts(parsed), "linked": batch.linked_count, "review": batch.review_count}
     audit.record(actor=actor, action="import:apply", obj=batch,
                  changes={"created": [None, batch.created_count], "updated": [None, batch.updated_count],
                           "unchanged": [None, batch.unchanged_count], "invalid": [None, batch.invalid_count],
-                          "discrepancies": [None, opened]},
+                          "discrepancies": [None, opened], "linked": [None, batch.linked_count],
+                          "review": [None, batch.review_count]},
                  note=f"{batch.file_name} sha256={batch.sha256}")
     return counts
 
@@ -181,7 +198,7 @@ def registry_listing(*, q: str = "", **filters) -> Order:
 def search_stmt(*, q: str = "", region: str = "", segment: str = "", status: str = "",
                 eligible: str = ""):
     B = Beneficiary
-    stmt = select(B)
+    stmt = select(B).where(B.merged_into_id.is_(None))  # a merged record lives on in its resident
     q = (q or "").strip()
     if q.isdigit() and len(q) == 16:
         # Could be a KK or a NIK: the NIK through its blind index, never in clear.
@@ -219,7 +236,10 @@ def resolve_discrepancy(d: Discrepancy, *, actor, source: str, note: str | None 
         raise DomainError(_l("Sumber yang dipilih tidak memberi nilai untuk data ini."), field="source")
     b = d.beneficiary
     value = _typed(d.field, chosen["value"])
-    setattr(b, d.field, value)
+    if d.field == "nik":
+        _take_nik(b, chosen)
+    else:
+        setattr(b, d.field, value)
     if d.field == "name":
         b.name_search = normalise(value)
     if d.field == "birth_date":
@@ -235,6 +255,20 @@ def resolve_discrepancy(d: Discrepancy, *, actor, source: str, note: str | None 
                  changes={"status": ["open", "resolved"], "source": [None, source]},
                  note=(note or "").strip() or None)
     return d
+
+
+def _take_nik(b: Beneficiary, chosen: dict) -> None:
+    """A NIK discrepancy (record linkage) settled for the other number, kept encrypted in it."""
+    if not chosen.get("nik_encrypted"):
+        return  # the resident's own number was chosen: nothing to change
+    c = cipher()
+    nik = c.decrypt(chosen["nik_encrypted"], chosen["nik_key_id"])
+    if db.session.scalar(select(Beneficiary.id).where(Beneficiary.nik_index.in_(c.blind_indexes(nik)),
+                                                      Beneficiary.id != b.id)) is not None:
+        raise DomainError(_l("NIK itu milik warga lain di registri; periksa antrean duplikat."))
+    b.nik_encrypted, b.nik_key_id = c.encrypt(nik), c.key_id
+    b.nik_index, b.nik_masked = c.blind_index(nik), chosen["value"]
+    b.nik_mismatch = not agrees_with_nik(nik, b.sex, b.birth_date)
 
 
 def apply_bulk_rule(*, actor, source: str, fields: list[str]) -> int:

@@ -16,6 +16,7 @@ from sponsorship.beneficiaries import importer, service
 from sponsorship.beneficiaries.models import (
     JKN_STATUSES,
     RECONCILED_FIELDS,
+    RECORD_SOURCES,
     SEGMENTS,
     SOURCES,
     Beneficiary,
@@ -79,7 +80,8 @@ def detail(beneficiary_id: int):
                            verdict=eligibility.explain(b), rules=eligibility.in_force(),
                            facts_form=FactsForm(obj=b), records=records,
                            allocations=allocations, discrepancies=discrepancies,
-                           events=history("beneficiary", b.id), SOURCES=SOURCES, COLUMNS=importer.COLUMNS)
+                           events=history("beneficiary", b.id), SOURCES=RECORD_SOURCES,
+                           COLUMNS=importer.COLUMNS)
 
 
 # --- import ------------------------------------------------------------------------------------
@@ -160,7 +162,7 @@ def discrepancies():
                        per_page=current_app.config["PAGE_SIZE"], error_out=False)
     return render_template("beneficiaries/discrepancies.html", page=page,
                            summary=service.discrepancy_summary(),
-                           FIELDS=RECONCILED_FIELDS, SOURCES=SOURCES, field=field)
+                           FIELDS=RECONCILED_FIELDS, SOURCES=RECORD_SOURCES, field=field)
 
 
 @bp.route("/discrepancies/<int:discrepancy_id>/resolve", methods=["POST"])

@@ -129,6 +129,8 @@ def _family_holding(one_per: str):
 def conditions(p: EligibilityPolicy, *, with_holding: bool = True) -> list[Condition]:
     """The policy's conditions as SQL, in the order a resident's page explains them."""
     out = [
+        # A record merged into another resident is that resident's history, not a person.
+        Condition("merged", _l("Data digabung ke warga lain"), _flag(B.merged_into_id.is_not(None))),
         Condition("domicile", _l("Tidak berdomisili di kelurahan kota"), _flag(B.region_code.is_(None))),
         Condition("moved_away", _l("Pindah domisili"), _flag(B.moved_away)),
         Condition("deceased", _l("Meninggal dunia"), _flag(B.deceased)),
@@ -171,6 +173,8 @@ def policy_clause(p: EligibilityPolicy):
 
 def _reason(key: str, b: Beneficiary, p: EligibilityPolicy) -> Any:
     city = _city()
+    if key == "merged":
+        return _l("Data ini digabung ke warga lain (orang yang sama); alokasi dibuat pada warga tersebut.")
     if key == "domicile":
         return _l("Tidak tercatat berdomisili di kelurahan %(city)s.", city=city)
     if key == "moved_away":

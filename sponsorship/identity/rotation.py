@@ -27,12 +27,15 @@ class Target:
 
 def targets() -> list[Target]:
     from sponsorship.beneficiaries.models import Beneficiary
+    from sponsorship.linkage.models import LinkCandidate
     from sponsorship.proposals.models import AidProposal
 
     return [
         Target(Beneficiary.__table__, (("nik_encrypted", "nik_index", "nik"),)),
-        Target(AidProposal.__table__, (("patient_nik_enc", "patient_nik_hash", "nik"),
-                                       ("patient_kk_enc", "patient_kk_hash", "kk"))),
+        # A proposal's patient NIK lives in the registry; the proposal keeps the family card.
+        Target(AidProposal.__table__, (("patient_kk_enc", "patient_kk_hash", "kk"),)),
+        # A record an import held for review, its NIK not yet any resident's.
+        Target(LinkCandidate.__table__, (("nik_encrypted", "nik_index", "nik"),)),
     ]
 
 

@@ -13,6 +13,7 @@ from sponsorship.extensions import db
 
 if TYPE_CHECKING:
     from sponsorship.auth.models import User
+    from sponsorship.beneficiaries.models import Beneficiary
     from sponsorship.regions.models import Region
 
 SUBMITTED, IN_VERIFICATION = "submitted", "in_verification"
@@ -88,7 +89,7 @@ class AidProposal(TimestampMixin, db.Model):
         UniqueConstraint("year", "seq", name="uq_aid_proposal_year_seq"),
         Index("ix_aid_proposal_status_changed", "status", "status_changed_at"),
     )
-    __audit_hidden__ = ("patient_nik_enc", "patient_nik_hash", "patient_kk_enc", "patient_kk_hash")
+    __audit_hidden__ = ("patient_kk_enc", "patient_kk_hash")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(20), unique=True)
@@ -97,11 +98,11 @@ class AidProposal(TimestampMixin, db.Model):
     status: Mapped[str] = mapped_column(String(20), default=SUBMITTED)
     status_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    # The patient: NIK (and KK) encrypted with a blind index (lookups), under the key nik_key_id
-    # names (sponsorship.identity); the last four digits for /track.
+    # The patient is a registry resident (whose record holds the NIK, encrypted); the name as the
+    # proposal wrote it, the last four digits of the NIK given for /track, and the family card
+    # (KK) encrypted with a blind index under the key nik_key_id names (sponsorship.identity).
+    beneficiary_id: Mapped[int] = mapped_column(ForeignKey("beneficiary.id"), index=True)
     patient_name: Mapped[str] = mapped_column(String(120))
-    patient_nik_enc: Mapped[str] = mapped_column(Text)
-    patient_nik_hash: Mapped[str] = mapped_column(String(64), index=True)
     nik_last4: Mapped[str] = mapped_column(String(4))
     patient_kk_enc: Mapped[str | None] = mapped_column(Text)
     patient_kk_hash: Mapped[str | None] = mapped_column(String(64), index=True)
@@ -135,6 +136,7 @@ class AidProposal(TimestampMixin, db.Model):
     attachments: Mapped[list[Attachment]] = relationship(back_populates="proposal",
                                                          order_by="Attachment.id")
     verification: Mapped[FieldVerification | None] = relationship(back_populates="proposal")
+    patient: Mapped[Beneficiary] = relationship()
     assigned_verifier: Mapped[User | None] = relationship(foreign_keys=[assigned_verifier_id])
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
     # One extra query per list of proposals, never one per row, and no join to lock with a row.

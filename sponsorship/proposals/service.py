@@ -173,6 +173,10 @@ def create_proposal(*, actor, data: dict, lines: list[dict], files: dict | None 
     if applicant and not relation:
         raise DomainError(_l("Isi hubungan pemohon dengan pasien."), field="applicant_relation")
 
+    patient_name = _text(data, "patient_name", _l("Nama pasien"), max_len=120)
+    from sponsorship.linkage.service import patient_for_intake
+
+    patient = patient_for_intake(nik=nik, kk=kk, name=patient_name, region_code=kelurahan, actor=actor)
     now = submitted_on or utcnow()
     year = now.year
     seq = next_number("proposal", year)
@@ -180,9 +184,7 @@ def create_proposal(*, actor, data: dict, lines: list[dict], files: dict | None 
     c = cipher()
     proposal = AidProposal(
         code=f"{prefix}-{year}-{seq:04d}", year=year, seq=seq, status=SUBMITTED, status_changed_at=now,
-        patient_name=_text(data, "patient_name", _l("Nama pasien"), max_len=120),
-        patient_nik_enc=c.encrypt(nik), patient_nik_hash=c.blind_index(nik),
-        nik_last4=nik[-4:],
+        patient_name=patient_name, beneficiary_id=patient.id, nik_last4=nik[-4:],
         patient_kk_enc=c.encrypt(kk, kind="kk") if kk else None,
         patient_kk_hash=c.blind_index(kk, kind="kk") if kk else None,
         nik_key_id=c.key_id,
@@ -367,27 +369,49 @@ def overdue_count() -> int:
     return db.session.scalar(db.select(func.count()).select_from(AidProposal).where(overdue_clause())) or 0
 
 
+def patient(proposal: AidProposal):
+    """The registry resident the proposal is about (the kept one, if it was merged since)."""
+    from sponsorship.linkage.service import live_resident
+
+    return live_resident(proposal.patient)
+
+
 def patient_nik(proposal: AidProposal) -> str:
-    """The patient's NIK in clear (for masking or a lookup; never for a URL, log or audit)."""
-    return cipher().decrypt(proposal.patient_nik_enc, proposal.nik_key_id) or ""
+    """The patient's NIK in clear, from the registry (for masking or a lookup; never for a URL, log
+    or audit)."""
+    resident = patient(proposal)
+    return cipher().decrypt(resident.nik_encrypted, resident.nik_key_id) or "" if resident else ""
 
 
 def other_help(proposal: AidProposal) -> dict:
-    """What the patient already gets: aid paid to the same NIK or KK in the last 12 months,
-    and a premium slot when the registry and allocations exist."""
+    """What the patient already gets, read from the registry: aid paid in the last 12 months to the
+    same resident or to the same household (the resident's family card, or the KK a proposal gave),
+    and the premium slot the resident holds."""
+    from sponsorship.beneficiaries.models import Beneficiary
     from sponsorship.disbursements.models import Disbursement
 
     since = date.today() - timedelta(days=365)
-    # Under every configured key: proposals not yet moved to the current key are found too.
+    resident = patient(proposal)
+    people = {resident.id}
     c = cipher()
-    niks = c.blind_indexes(patient_nik(proposal))
-    same = [AidProposal.patient_nik_hash.in_(niks)]
+    kks = set()
+    if resident.kk_number:
+        kks.add(resident.kk_number)
+        people |= set(db.session.scalars(db.select(Beneficiary.id).where(
+            Beneficiary.kk_number == resident.kk_number)))
     if proposal.patient_kk_enc:
-        kk = c.decrypt(proposal.patient_kk_enc, proposal.nik_key_id, kind="kk")
+        kks.add(c.decrypt(proposal.patient_kk_enc, proposal.nik_key_id, kind="kk"))
+    # Residents merged into this one count as this one.
+    people |= set(db.session.scalars(db.select(Beneficiary.id).where(Beneficiary.merged_into_id.in_(people))))
+    same = [AidProposal.beneficiary_id.in_(people)]
+    # Under every configured key: proposals not yet moved to the current key are found too.
+    for kk in kks:
         same.append(AidProposal.patient_kk_hash.in_(c.blind_indexes(kk, kind="kk")))
+    same_person = {resident.id} | set(db.session.scalars(
+        db.select(Beneficiary.id).where(Beneficiary.merged_into_id == resident.id)))
     rows = db.session.execute(
         db.select(AidProposal.code, AidProposal.id, Disbursement.amount, Disbursement.paid_on,
-                  AidProposal.patient_nik_hash.in_(niks).label("same_nik"))
+                  AidProposal.beneficiary_id.in_(same_person).label("same_nik"))
         .join(Disbursement, Disbursement.proposal_id == AidProposal.id)
         .where(or_(*same), AidProposal.id != proposal.id, Disbursement.paid_on >= since)
         .order_by(Disbursement.paid_on.desc())
@@ -396,12 +420,11 @@ def other_help(proposal: AidProposal) -> dict:
 
 
 def premium_slot(proposal: AidProposal) -> str | None:
-    """The premium slot the patient holds (registry + allocations), if those parts exist."""
+    """The premium slot the patient holds in the registry's allocations, if any."""
     from sponsorship.allocations.models import HOLDING, Allocation
-    from sponsorship.beneficiaries.service import find_by_nik
     from sponsorship.pledges.models import Pledge
 
-    resident = find_by_nik(patient_nik(proposal))
+    resident = patient(proposal)
     if resident is None:
         return None
     row = db.session.execute(

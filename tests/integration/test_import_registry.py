@@ -183,7 +183,8 @@ def test_cli_prints_one_json_object(app, tmp_path):
     dry = runner.invoke(args=["import-beneficiaries", str(path), "--source", "dinsos", "--dry-run"])
     assert dry.exit_code == 0, dry.output
     out = json.loads(dry.stdout)
-    assert out == {"created": 1, "updated": 0, "unchanged": 0, "invalid": [out["invalid"][0]]}
+    assert out == {"created": 1, "updated": 0, "unchanged": 0, "linked": 0, "review": 0,
+                   "invalid": [out["invalid"][0]]}
     assert out["invalid"][0]["line"] == 3 and "notasi ilmiah" in out["invalid"][0]["reason"]
     with app.app_context():
         assert _count(Beneficiary) == 0

@@ -9,7 +9,8 @@ import pytest
 from tests import factories
 
 NIKS = [f"19710117084500{i:02d}" for i in range(1, 6)]
-PATIENTS = ["1971014101900001", "1971014101900077", "1971014101900078"]  # the first is also a resident
+# The first is also a resident; the other two become residents at intake (other people: born apart).
+PATIENTS = ["1971014101900001", "1971014101900077", "1971015202950078"]
 KEYS = ("NIK_KEY_ID", "NIK_ENCRYPTION_KEY", "NIK_PREVIOUS_KEYS")
 
 
@@ -28,7 +29,8 @@ def keys(app):
 
 @pytest.fixture
 def stored(app, keys):
-    """Five residents and three aid proposals, all written under key k1."""
+    """Eight residents (six imported, two patients registered at intake) and three aid proposals,
+    all written under key k1."""
     from sponsorship.beneficiaries.service import import_file
     from sponsorship.extensions import db
 
@@ -60,9 +62,8 @@ def _state(app) -> dict:
                      for b in db.session.scalars(db.select(Beneficiary).order_by(Beneficiary.id))]
         proposals = []
         for p in db.session.scalars(db.select(AidProposal).order_by(AidProposal.id)):
-            nik = c.decrypt(p.patient_nik_enc, p.nik_key_id)
+            nik = c.decrypt(p.patient.nik_encrypted, p.patient.nik_key_id)  # the registry holds it
             kk = c.decrypt(p.patient_kk_enc, p.nik_key_id, kind="kk")
-            assert p.patient_nik_hash == c.blind_index(nik, key_id=p.nik_key_id)
             assert p.patient_kk_hash == c.blind_index(kk, kind="kk", key_id=p.nik_key_id)
             proposals.append((p.nik_key_id, nik))
         return {"beneficiary": residents, "aid_proposal": proposals}
@@ -106,15 +107,16 @@ def test_rotation_moves_every_row_in_audited_batches_and_a_second_run_changes_no
     assert _found(app)  # during the rotation: rows still on k1 are found through its index
     result, counts = _rotate(app, batch_size=2)
     assert result.exit_code == 0, result.output
-    assert counts == {"key_id": "k2", "batches": 3 + 2, "beneficiary": 6, "beneficiary_unknown_key": 0,
-                      "aid_proposal": 3, "aid_proposal_unknown_key": 0}
+    assert counts == {"key_id": "k2", "batches": 4 + 2, "beneficiary": 8, "beneficiary_unknown_key": 0,
+                      "aid_proposal": 3, "aid_proposal_unknown_key": 0,
+                      "link_candidate": 0, "link_candidate_unknown_key": 0}
     after = _state(app)
     assert _key_ids(app) == {"k2"}
     assert [n for _, n in after["beneficiary"]] == [n for _, n in before["beneficiary"]]
     assert [n for _, n in after["aid_proposal"]] == [n for _, n in before["aid_proposal"]]
 
     events = _events(app)
-    assert len(events) == 5 and {e[0] for e in events} == {"system"}
+    assert len(events) == 6 and {e[0] for e in events} == {"system"}
     assert {e[1] for e in events} == {"beneficiary", "aid_proposal"}
     assert events[0][2]["nik_key_id"] == ["k1", "k2"] and events[0][2]["rows"] == [None, 2]
     assert not any(nik in str(events) or nik[-4:] in str(events) for nik in NIKS + PATIENTS)
@@ -123,7 +125,7 @@ def test_rotation_moves_every_row_in_audited_batches_and_a_second_run_changes_no
     assert _found(app)
     result, counts = _rotate(app)
     assert result.exit_code == 0 and counts["batches"] == counts["beneficiary"] == counts["aid_proposal"] == 0
-    assert len(_events(app)) == 5 and _state(app) == after
+    assert len(_events(app)) == 6 and _state(app) == after
 
 
 def test_an_interrupted_rotation_is_finished_by_the_next_run(app, keys, stored, monkeypatch):
@@ -142,14 +144,14 @@ def test_an_interrupted_rotation_is_finished_by_the_next_run(app, keys, stored, 
     result, _ = _rotate(app, batch_size=2)
     assert result.exit_code != 0 and "power cut" in repr(result.exception)
     state = _state(app)
-    assert [k for k, _ in state["beneficiary"]] == ["k2", "k2", "k1", "k1", "k1", "k1"]  # one batch kept
+    assert [k for k, _ in state["beneficiary"]] == ["k2", "k2"] + ["k1"] * 6  # one batch kept
     assert len(_events(app)) == 1
     assert _found(app)  # half rotated: both keys' rows are found
 
     monkeypatch.setattr(rotation.audit, "record", real)
     result, counts = _rotate(app, batch_size=2)
     assert result.exit_code == 0, result.output
-    assert (counts["beneficiary"], counts["aid_proposal"]) == (4, 3)
+    assert (counts["beneficiary"], counts["aid_proposal"]) == (6, 3)
     assert _key_ids(app) == {"k2"} and _found(app)
     assert [n for _, n in _state(app)["beneficiary"]] == [n for _, n in state["beneficiary"]]
 
@@ -164,4 +166,4 @@ def test_rows_on_a_key_that_is_not_configured_are_left_and_reported(app, keys, s
     keys("k2", "second secret", "k1:first secret")
     result, counts = _rotate(app, batch_size=10)
     assert result.exit_code == 1
-    assert counts["beneficiary"] == 5 and counts["beneficiary_unknown_key"] == 1
+    assert counts["beneficiary"] == 7 and counts["beneficiary_unknown_key"] == 1

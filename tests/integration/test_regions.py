@@ -51,10 +51,10 @@ def statements_on(table: str):
         event.remove(db.engine, "before_cursor_execute", record)
 
 
-def _proposal_row(kelurahan_code: str) -> dict:
+def _proposal_row(kelurahan_code: str, patient: int) -> dict:
     return {"code": "BNM-2026-9999", "year": 2026, "seq": 9999, "status": "submitted",
-            "status_changed_at": NOW, "patient_name": "Uji", "patient_nik_enc": "x",
-            "patient_nik_hash": "h" * 64, "nik_key_id": "k1", "nik_last4": "0001", "phone": "0812",
+            "status_changed_at": NOW, "patient_name": "Uji", "beneficiary_id": patient,
+            "nik_key_id": "k1", "nik_last4": "0001", "phone": "0812",
             "address": "Jl. Uji",
             "kelurahan_code": kelurahan_code, "referral_origin": "RSUD", "referral_destination": "RSCM",
             "referral_city": "Jakarta", "referral_letter_no": "RJK/1",
@@ -66,9 +66,10 @@ def test_the_database_refuses_an_unknown_kelurahan_code(app_ctx):
     from sponsorship.beneficiaries.models import Beneficiary
     from sponsorship.proposals.models import AidProposal
 
+    patient = factories.registry_resident()
     # The foreign key refuses it, not some other missing column.
     with pytest.raises(IntegrityError, match="(?i)foreign key"):
-        db.session.execute(insert(AidProposal.__table__).values(**_proposal_row(UNKNOWN)))
+        db.session.execute(insert(AidProposal.__table__).values(**_proposal_row(UNKNOWN, patient)))
     db.session.rollback()
     with pytest.raises(IntegrityError, match="(?i)foreign key"):
         db.session.execute(insert(Beneficiary.__table__).values(
@@ -76,7 +77,7 @@ def test_the_database_refuses_an_unknown_kelurahan_code(app_ctx):
             name_search="uji", nik_mismatch=False, region_code=UNKNOWN, arrears_months=0,
             deceased=False, moved_away=False, created_at=NOW, updated_at=NOW))
     db.session.rollback()
-    db.session.execute(insert(AidProposal.__table__).values(**_proposal_row(BACANG)))  # a known one is fine
+    db.session.execute(insert(AidProposal.__table__).values(**_proposal_row(BACANG, patient)))  # a known one
     db.session.rollback()
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 def test_seed_demo_residents_are_reproducible_and_idempotent(app):
     from sponsorship.allocations.models import Allocation
-    from sponsorship.beneficiaries.models import Beneficiary, Discrepancy, ImportBatch
+    from sponsorship.beneficiaries.models import Beneficiary, Discrepancy, ImportBatch, SourceRecord
     from sponsorship.demo import BANK_NAME
     from sponsorship.extensions import db
     from sponsorship.pledges.models import Pledge
@@ -21,7 +21,9 @@ def test_seed_demo_residents_are_reproducible_and_idempotent(app):
             held = db.session.scalar(db.select(db.func.count()).select_from(Allocation).where(
                 Allocation.pledge_id == bank_pledge.id, Allocation.status.in_(("reserved", "active"))))
             regions = db.session.scalar(db.select(db.func.count(db.distinct(Beneficiary.region_code))))
-            return (count(Beneficiary), count(Discrepancy), count(ImportBatch), held,
+            # Residents the agencies' lists brought (the aid proposals' patients are residents too).
+            listed = db.session.scalar(db.select(db.func.count(db.distinct(SourceRecord.beneficiary_id))))
+            return (listed, count(Discrepancy), count(ImportBatch), held,
                     bank_pledge.allocated_count, regions)
 
     assert runner.invoke(args=["seed-demo"]).exit_code == 0

@@ -233,7 +233,8 @@ def test_same_nik_same_blind_index_in_the_registry_and_the_proposals(req, staff)
         lines=[{"category": "other", "quantity": 1, "unit_amount": 10}])
     db.session.commit()
     resident = db.session.scalar(db.select(Beneficiary))
-    assert resident.nik_index == proposal.patient_nik_hash == cipher().blind_index(nik)
+    # The proposal's patient is that resident: one record holds the NIK.
+    assert proposal.beneficiary_id == resident.id and resident.nik_index == cipher().blind_index(nik)
     assert resident.nik_key_id == proposal.nik_key_id == cipher().key_id
     assert proposals.patient_nik(proposal) == nik
     assert cipher().decrypt(resident.nik_encrypted, resident.nik_key_id) == nik

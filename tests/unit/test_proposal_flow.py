@@ -104,7 +104,9 @@ def test_nik_is_stored_encrypted_with_last_four(req, staff):
     p = service.create_proposal(actor=staff, data=data,
                                 lines=[{"category": "accommodation", "quantity": 2, "unit_amount": 300_000}])
     db.session.commit()
-    assert "1971014101900123" not in p.patient_nik_enc and p.nik_last4 == "0123"
+    # The NIK lives in the patient's registry record, encrypted; the proposal keeps the last four.
+    assert "1971014101900123" not in p.patient.nik_encrypted and p.nik_last4 == "0123"
+    assert not hasattr(p, "patient_nik_enc")
     assert p.total_requested == 600_000
     snapshot = next(e for e in history("aid_proposal", p.id) if e.action == "create").changes
     assert "1971014101900123" not in str(snapshot)

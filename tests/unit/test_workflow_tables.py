@@ -15,6 +15,7 @@ from sponsorship.beneficiaries.service import IMPORT_FLOW
 from sponsorship.billing.service import BPJS_PAYMENT_FLOW, INVOICE_FLOW, PAYMENT_FLOW
 from sponsorship.core.errors import IllegalTransition, PermissionDenied
 from sponsorship.eligibility.service import POLICY_FLOW
+from sponsorship.linkage.service import LINK_FLOW, MERGE_FLOW
 from sponsorship.minutes.service import MINUTES_FLOW
 from sponsorship.pledges.service import PLEDGE_FLOW
 from sponsorship.proposals.service import PROPOSAL_FLOW
@@ -81,6 +82,13 @@ TABLES = {
         ("activate", {"draft"}, "active", "eligibility.activate", False),
         ("retire", {"active"}, "retired", "eligibility.activate", False),
     ]),
+    "link_candidate": (LINK_FLOW, [
+        ("same", {"open"}, "same", "linkage.decide", False),
+        ("different", {"open"}, "different", "linkage.decide", False),
+    ]),
+    "resident_merge": (MERGE_FLOW, [
+        ("unmerge", {"merged"}, "unmerged", "linkage.unmerge", False),
+    ]),
 }
 
 # policy action of a move -> the roles it allows (on an object no object-level rule refuses)
@@ -101,6 +109,7 @@ MOVE_ROLES = {
     "invoice.settle": OFFICE, "invoice.cancel": OFFICE,
     "beneficiary.import": OFFICE,
     "eligibility.activate": {"admin"},
+    "linkage.decide": OFFICE, "linkage.unmerge": OFFICE,
 }
 
 
