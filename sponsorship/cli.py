@@ -63,8 +63,8 @@ def register_cli(app: Flask) -> None:
     from sponsorship.beneficiaries.cli import register as register_registry
     from sponsorship.eligibility.cli import register as register_eligibility
     from sponsorship.identity.cli import register as register_identity
-    from sponsorship.regions.cli import register as register_regions
     from sponsorship.linkage.cli import register as register_linkage
+    from sponsorship.regions.cli import register as register_regions
 
     register_registry(app)
     register_eligibility(app)
