@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
+from sponsorship.core.forms import Form
 
-class ColleagueForm(FlaskForm):
+
+class ColleagueForm(Form):
     username = StringField(
         _l("Nama pengguna"),
         validators=[DataRequired(), Length(max=60),
