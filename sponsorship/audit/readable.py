@@ -323,7 +323,7 @@ def _value_labels() -> dict[tuple[str, str], dict]:
         ("aid_minutes", "status"): minutes.STATUSES,
         ("aid_minutes", "decision"): minutes.DECISIONS,
         ("aid_minutes_item", "decision"): minutes.DECISIONS,
-        ("aid_approval", "decision"): minutes.DECISIONS,
+        ("aid_approval", "decision"): minutes.STATUSES,
         ("aid_proposal", "status"): proposals.STATUSES,
         ("aid_cost_line", "category"): proposals.COST_CATEGORIES,
         ("aid_attachment", "kind"): proposals.ATTACHMENT_KINDS,

@@ -123,3 +123,7 @@ class Approval(db.Model):
 
     minutes: Mapped[Minutes] = relationship(back_populates="approval")
     approver: Mapped[User | None] = relationship()
+
+    @property
+    def decision_label(self):
+        return STATUSES[self.decision]

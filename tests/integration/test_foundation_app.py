@@ -2,12 +2,9 @@
 from datetime import date, datetime
 
 import pytest
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 
 from sponsorship.audit.models import AuditEvent
 from sponsorship.auth.models import User
-from sponsorship.config import ROOT
 from sponsorship.core.formatting import WIB
 from sponsorship.extensions import db
 from sponsorship.pledges.models import Pledge
@@ -29,26 +26,6 @@ def test_healthz_reports_a_broken_database(app, monkeypatch):
     monkeypatch.setattr(db.session, "execute", broken)
     response = app.test_client().get("/healthz")
     assert response.status_code == 503 and response.json["database"] == "unreachable"
-
-
-@pytest.fixture
-def english_catalog(app, tmp_path):
-    """The repository's English catalog, compiled fresh (pytest may run before `make translations`)."""
-    target = tmp_path / "en" / "LC_MESSAGES"
-    target.mkdir(parents=True)
-    with open(ROOT / "sponsorship/translations/en/LC_MESSAGES/messages.po", "rb") as fh:
-        catalog = read_po(fh)
-    with open(target / "messages.mo", "wb") as fh:
-        write_mo(fh, catalog)
-    babel = app.extensions["babel"]
-    saved = babel.translation_directories
-    babel.translation_directories = [str(tmp_path)]
-    with app.app_context():
-        cache = babel.instance.domain_instance.cache
-    cache.clear()
-    yield
-    babel.translation_directories = saved
-    cache.clear()
 
 
 def test_english_can_be_switched_on_and_off(app, english_catalog, login, staff):
