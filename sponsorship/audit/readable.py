@@ -8,6 +8,8 @@ What the trail hides stays hidden: values masked when written (`__audit_hidden__
 """
 from __future__ import annotations
 
+import functools
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -269,6 +271,8 @@ FIELD_LABELS = {
     "attachment": _l("Lampiran"),
     "disbursed": _l("Dicairkan"),
     "rows": _l("Jumlah baris"),
+    "minutes": _l("Berita acara"),
+    "allocation_priority": _l("Urutan prioritas alokasi"),
 }
 
 # Never shown: machinery, not facts a person reads (ciphertext twins, indexes, hashes, paths).
@@ -281,14 +285,18 @@ NOT_SHOWN = frozenset({
 
 # Changes that hold ids of another table without being its foreign key column.
 ID_LISTS = {"beneficiaries": "beneficiary"}
+# Changes in Rupiah that are not a column of their table.
+MONEY = frozenset({"disbursed", "amount"})
 
 
+@functools.cache
 def _value_labels() -> dict[tuple[str, str], dict]:
     """The labels of coded values, per (table, column); the models' own tables of labels."""
     from sponsorship.agreements import models as agreements
     from sponsorship.allocations import models as allocations
     from sponsorship.auth.models import ROLE_LABELS
     from sponsorship.beneficiaries import models as registry
+    from sponsorship.beneficiaries.service import PRIORITY_LABELS, PRIORITY_SETTING
     from sponsorship.billing import models as billing
     from sponsorship.disbursements import models as disbursements
     from sponsorship.documents import models as documents
@@ -329,6 +337,8 @@ def _value_labels() -> dict[tuple[str, str], dict]:
         ("aid_attachment", "kind"): proposals.ATTACHMENT_KINDS,
         ("aid_field_verification", "recommendation"): proposals.RECOMMENDATIONS,
         ("sponsor", "legal_form"): sponsors.LEGAL_FORMS,
+        ("setting", PRIORITY_SETTING): PRIORITY_LABELS,
+        ("agreement_template", "note"): pledges.PROGRAMMES,
     }
 
 
@@ -356,7 +366,35 @@ class Story:
 
     @property
     def note(self) -> str | None:
-        return self.event.note
+        return readable_note(self.event)
+
+
+_TABLE_REF = re.compile(r"\b([a-z_]+) #(\d+)")
+_DIGEST = re.compile(r"\s*sha256=[0-9a-f]+")
+_DIGEST_SUFFIX = re.compile(r" [(][0-9a-f]{12}[)]$")
+_RESOLVED = re.compile(r"^discrepancy #(\d+): (\w+) <- (\w+)$")
+
+
+def readable_note(event: AuditEvent) -> str | None:
+    """The event's note, with what services wrote for machines put in words: codes by their
+    labels, table names by their kind, file digests left out."""
+    note = event.note
+    if not note:
+        return None
+    labels = _value_labels()
+    if event.object_type == "agreement_template":
+        return str(labels[("agreement_template", "note")].get(note, note))
+    if note == "fill-by-priority":  # one event per resident, before fills were one event
+        return _("Diisi menurut prioritas")
+    if match := _RESOLVED.match(note):
+        from sponsorship.beneficiaries import models as registry
+
+        return _("Perbedaan data #%(id)s: %(field)s dari %(source)s", id=match.group(1),
+                 field=registry.RECONCILED_FIELDS.get(match.group(2), match.group(2)),
+                 source=registry.SOURCES.get(match.group(3), match.group(3)))
+    note = _DIGEST.sub("", note)
+    return _TABLE_REF.sub(lambda m: (f"{kind_label(m.group(1))} #{m.group(2)}"
+                                     if m.group(1) in OBJECT_KINDS else m.group(0)), note)
 
 
 def kind_label(object_type: str) -> str:
@@ -424,6 +462,7 @@ class _Names:
         return found if found else _("%(kind)s #%(id)s (sudah dihapus)", kind=kind_label(table), id=value)
 
 
+@functools.lru_cache(maxsize=1024)
 def _column(table: str, name: str):
     tables = db.metadata.tables
     if table in tables and name in tables[table].c:
@@ -444,6 +483,7 @@ def _target(table: str, name: str) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=256)
 def _hidden(table: str) -> tuple:
     for m in db.Model.registry.mappers:
         if m.local_table.name == table:
@@ -458,6 +498,8 @@ def format_value(table: str, name: str, value: Any, names: _Names, labels: dict)
         return _("disembunyikan")
     if isinstance(value, list):
         return ", ".join(format_value(table, name, v, names, labels) for v in value) or "–"
+    if isinstance(value, dict) and "title" in value:  # a clause of an agreement
+        return str(value["title"])
     if isinstance(value, dict):
         return "; ".join(f"{k}: {format_value(table, str(k), v, names, labels)}"
                          for k, v in value.items())
@@ -471,6 +513,12 @@ def format_value(table: str, name: str, value: Any, names: _Names, labels: dict)
         return names.name(target, value)
     if isinstance(value, bool):
         return _("Ya") if value else _("Tidak")
+    if name in MONEY and isinstance(value, int):
+        return rupiah(value)
+    if name == "attachment" and isinstance(value, str):  # "kind: file name (sha256 prefix)"
+        kind, _sep, rest = value.partition(": ")
+        kind = labels[("aid_attachment", "kind")].get(kind, kind)
+        return f"{kind}: {_DIGEST_SUFFIX.sub('', rest)}"
     column = _column(table, name)
     kind = column.type if column is not None else None
     try:

@@ -146,3 +146,24 @@ def test_history_speaks_english_in_the_english_ui(login, staff, company_a, engli
     created = dict(_history(get_page(client, f"/pledges/{pledge.id}")))["create"]
     assert f"{staff.full_name} created pledge #{pledge.id}" in created
     assert "Total amount Rp " in created and "Nilai total" not in created
+
+
+def test_settings_templates_and_attachments_read_without_codes(login, admin, staff):
+    from sponsorship.agreements.service import save_template
+    from sponsorship.beneficiaries.service import set_priority
+    from sponsorship.proposals.service import add_attachment
+
+    set_priority(actor=admin, keys=["oldest", "decile"])
+    save_template(actor=admin, programme="premium", clauses=[{"title": "Maksud", "text": "Isi"}])
+    proposal = factories.make_proposal(staff=staff)
+    add_attachment(proposal, actor=staff, kind="kk", file_storage=factories.pdf_file("kk-pasien.pdf"))
+    db.session.commit()
+    client = login(admin)
+    priority = dict(_history(get_page(client, "/audit/?object_type=setting")))["update"]
+    assert "Urutan prioritas alokasi" in priority
+    assert "usia tertua, desil kesejahteraan terendah" in priority and "oldest" not in priority
+    template = dict(_history(get_page(client, "/audit/?object_type=agreement_template")))["update"]
+    assert "Iuran JKN (premi)" in template and "premium" not in template
+    attached = dict(_history(get_page(client, f"/audit/?object_type=aid_proposal&object_id={proposal.id}")))
+    assert "Kartu Keluarga: kk-pasien.pdf" in _readable(attached["attach"])
+    assert not re.search(r"[0-9a-f]{12}", attached["attach"])
