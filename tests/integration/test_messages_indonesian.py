@@ -22,6 +22,7 @@ from wtforms.validators import DataRequired, Email, Length, NumberRange, Optiona
 import sponsorship
 from sponsorship.config import ROOT
 from sponsorship.core.forms import Form, SubForm
+from tests import factories
 
 # Flask-WTF's own English messages (WTForms' are read from its catalog template below).
 FLASK_WTF_MESSAGES = [
@@ -139,6 +140,49 @@ def test_a_missing_csrf_token_is_explained_in_indonesian(app):
         form = LoginForm(formdata=MultiDict({"username": "a", "password": "b"}), meta={"csrf": True})
         assert not form.validate()
         assert form.errors["csrf_token"] == ["Token formulir tidak ada. Muat ulang halaman dan coba lagi."]
+
+
+# --- pages -----------------------------------------------------------------------------------
+
+RAW_CODE = re.compile(r"\b(?:status|item|attendee|allocation|document|fund|import|discrepancy):[a-z_]+\b"
+                      r"|\b[a-z]+_(?:id|at|by|code|hash|enc)\b|\b(?:True|False|None)\b")
+
+
+@pytest.fixture
+def persona(request, login):
+    def make(role):
+        return login(request.getfixturevalue({"sponsor": "sponsor_a"}.get(role, role)))
+
+    return make
+
+
+@pytest.mark.parametrize("role", ["admin", "sponsor", "verifier", "approver"])
+def test_every_page_a_role_opens_speaks_indonesian(role, persona, company_a, company_b):
+    """Every route of the route table that shows this role a page (forms posted with invalid
+    data are shown again with their errors): no WTForms English, no raw code, no Python value."""
+    from bs4 import BeautifulSoup
+
+    from tests.route_table import ROUTES, World
+
+    world = World(company=company_a, pledge=factories.make_pledge(sponsor=company_a),
+                  target_user=factories.make_user(role="verifier", username="target"))
+    client = persona(role)
+    seen, found = 0, []
+    for row in ROUTES:
+        if row["expect"][role] != 200 or row.get("ends_session"):
+            continue
+        url = row["url"](world) if callable(row["url"]) else row["url"]
+        data = row.get("data")
+        response = client.open(url, method=row.get("method", "GET"),
+                               data=data(world) if callable(data) else data)
+        if response.status_code != 200 or not response.content_type.startswith("text/html"):
+            continue
+        seen += 1
+        text = BeautifulSoup(response.data, "html.parser").get_text(" ", strip=True)
+        found += [f"{url}: {m.group(0)!r}" for m in RAW_CODE.finditer(text)]
+        found += [f"{url}: {p.pattern!r}" for p in ENGLISH if p.search(text)]
+    assert seen > 5
+    assert found == []
 
 
 # --- templates ------------------------------------------------------------------------------
