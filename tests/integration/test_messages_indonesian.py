@@ -23,6 +23,7 @@ import sponsorship
 from sponsorship.config import ROOT
 from sponsorship.core.forms import Form, SubForm
 from tests import factories
+from tests.pages import get_page
 
 # Flask-WTF's own English messages (WTForms' are read from its catalog template below).
 FLASK_WTF_MESSAGES = [
@@ -183,6 +184,20 @@ def test_every_page_a_role_opens_speaks_indonesian(role, persona, company_a, com
         found += [f"{url}: {p.pattern!r}" for p in ENGLISH if p.search(text)]
     assert seen > 5
     assert found == []
+
+
+def test_decimals_are_written_the_indonesian_way(login, admin, staff, english_catalog):
+    from sponsorship.extensions import db
+    from sponsorship.settings.service import set_setting
+
+    set_setting("aid_first_contact_days", 0.8, actor=admin)
+    set_setting("aid_payout_days", 2.5, actor=admin)
+    db.session.commit()
+    client = login(staff)
+    text = get_page(client, "/proposals/pipeline").get_text(" ", strip=True)
+    assert "kontak pertama 0,8 hari" in text and "pencairan 2,5 hari" in text
+    client.post("/lang/en")
+    assert "0.8" in get_page(client, "/proposals/pipeline").get_text()
 
 
 # --- templates ------------------------------------------------------------------------------
