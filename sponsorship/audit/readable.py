@@ -445,19 +445,23 @@ class _Names:
 
     def want(self, table: str, value: Any) -> None:
         for v in value if isinstance(value, list) else [value]:
-            if isinstance(v, int) and not isinstance(v, bool):
+            if isinstance(v, int | str) and not isinstance(v, bool):
                 self.wanted[table].add(v)
 
     def load(self) -> None:
-        mappers = {m.local_table.name: m.class_ for m in db.Model.registry.mappers}
-        for table, ids in self.wanted.items():
-            model = mappers.get(table)
-            if model is None or not ids:
+        mappers = {m.local_table.name: m for m in db.Model.registry.mappers}
+        for table, keys in self.wanted.items():
+            mapper = mappers.get(table)
+            if mapper is None or not keys:
                 continue
-            rows = db.session.scalars(select(model).where(model.id.in_(sorted(ids)))).all()
-            self.found[table] = {r.id: (r.full_name if table == "user" else str(r)) for r in rows}
+            key = mapper.primary_key[0]  # an id, or a code (region)
+            wanted = sorted(k for k in keys if isinstance(k, key.type.python_type))
+            found = self.found.setdefault(table, {})
+            for i in range(0, len(wanted), 900):  # a bulk action may list thousands
+                for row in db.session.scalars(select(mapper.class_).where(key.in_(wanted[i:i + 900]))):
+                    found[getattr(row, key.key)] = row.full_name if table == "user" else str(row)
 
-    def name(self, table: str, value: int) -> str:
+    def name(self, table: str, value: Any) -> str:
         found = self.found.get(table, {}).get(value)
         return found if found else _("%(kind)s #%(id)s (sudah dihapus)", kind=kind_label(table), id=value)
 
@@ -509,7 +513,7 @@ def format_value(table: str, name: str, value: Any, names: _Names, labels: dict)
             return ", ".join(str(coded.get(v, v)) for v in value.split(","))
         return str(coded.get(value, value))
     target = _target(table, name)
-    if target is not None and isinstance(value, int):
+    if target is not None and isinstance(value, int | str) and not isinstance(value, bool):
         return names.name(target, value)
     if isinstance(value, bool):
         return _("Ya") if value else _("Tidak")

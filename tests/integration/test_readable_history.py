@@ -84,6 +84,9 @@ def test_secrets_stay_hidden_and_machinery_is_not_shown(login, staff, admin):
     created = _readable(dict(_history(page))["create"])
     assert "NIK pasien disembunyikan" in created and "KK pasien disembunyikan" in created
     assert "nik_last4" not in created and "_hash" not in created and "••••" not in created
+    from sponsorship.regions import service as regions
+
+    assert f"Kelurahan {regions.get(proposal.kelurahan_code)}" in created  # its name, not its code
     factories.make_user(role="staff", username="budi", full_name="Budi Santoso")
     log = get_page(login(admin), "/audit/?object_type=user").get_text(" ", strip=True)
     assert "membuat akun pengguna budi" in log
