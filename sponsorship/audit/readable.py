@@ -12,12 +12,15 @@ import functools
 import re
 from collections import defaultdict
 from collections.abc import Iterable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from flask_babel import gettext as _
+import flask_babel
+from flask import g, has_request_context
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlalchemy import BigInteger, Boolean, Date, select
 
 from sponsorship.audit.models import AuditEvent
@@ -25,6 +28,36 @@ from sponsorship.audit.service import MASK
 from sponsorship.core.formatting import month_label, number, rupiah, tanggal, waktu
 from sponsorship.core.models import UTCDateTime
 from sponsorship.extensions import db
+
+_DESCRIBING: ContextVar = ContextVar("audit_catalog", default=None)  # set while describe() runs
+
+
+def _catalog():
+    """The request's catalog, looked up once per request (the key templates use too)."""
+    found = _DESCRIBING.get()
+    if found is not None:
+        return found
+    if not has_request_context():
+        return flask_babel.get_translations()
+    found = g.get("_catalog")
+    if found is None:
+        found = g._catalog = flask_babel.get_translations()
+    return found
+
+
+def _(msgid: str, **variables) -> str:
+    """gettext through the request's catalog: a page of events translates hundreds of labels."""
+    text = _catalog().ugettext(msgid)
+    return text % variables if variables else text
+
+
+def _tr(value) -> str:
+    """A label in the UI language; a lazy string of the models' tables without finding the
+    catalog again for each one."""
+    if isinstance(value, LazyString) and value._func is flask_babel.gettext and len(value._args) == 1:
+        return _(value._args[0], **value._kwargs)
+    return str(value)
+
 
 # What each kind of object is called (the trail's object_type is the table's name).
 OBJECT_KINDS = {
@@ -383,7 +416,7 @@ def readable_note(event: AuditEvent) -> str | None:
         return None
     labels = _value_labels()
     if event.object_type == "agreement_template":
-        return str(labels[("agreement_template", "note")].get(note, note))
+        return _tr(labels[("agreement_template", "note")].get(note, note))
     if note == "fill-by-priority":  # one event per resident, before fills were one event
         return _("Diisi menurut prioritas")
     if match := _RESOLVED.match(note):
@@ -398,14 +431,21 @@ def readable_note(event: AuditEvent) -> str | None:
 
 
 def kind_label(object_type: str) -> str:
-    return str(OBJECT_KINDS.get(object_type, UNKNOWN_KIND))
+    return _tr(OBJECT_KINDS.get(object_type, UNKNOWN_KIND))
+
+
+@functools.cache
+def _setting_labels() -> dict:
+    from sponsorship.settings.service import SETTING_LABELS
+
+    return SETTING_LABELS
 
 
 def field_label(name: str) -> str:
-    from sponsorship.settings.service import SETTING_LABELS
-
-    found = FIELD_LABELS.get(name) or SETTING_LABELS.get(name)
-    return str(found) if found is not None else _("Data lain")
+    found = FIELD_LABELS.get(name)
+    if found is None:
+        found = _setting_labels().get(name)
+    return _tr(found) if found is not None else _("Data lain")
 
 
 def transition_for(event: AuditEvent):
@@ -428,12 +468,12 @@ def action_label(action: str) -> str:
         from sponsorship.core.workflow import Workflow
 
         name = action.split(":", 1)[1]
-        labels = {str(f.transitions[name].label) for f in Workflow.registry if name in f.transitions}
+        labels = {_tr(f.transitions[name].label) for f in Workflow.registry if name in f.transitions}
         return " / ".join(sorted(labels)) if labels else _("Perubahan status")
     verb = ACTIONS.get(action)
     if verb is None:
         return _("Tindakan lain")
-    return str(verb.text).replace("%(count)s ", "").rstrip(":").strip()
+    return _tr(verb.text).replace("%(count)s ", "").rstrip(":").strip()
 
 
 class _Names:
@@ -510,8 +550,8 @@ def format_value(table: str, name: str, value: Any, names: _Names, labels: dict)
     coded = labels.get((table, name))
     if coded is not None and isinstance(value, str):
         if "," in value and value not in coded:  # several codes in one text (bulk rule fields)
-            return ", ".join(str(coded.get(v, v)) for v in value.split(","))
-        return str(coded.get(value, value))
+            return ", ".join(_tr(coded.get(v, v)) for v in value.split(","))
+        return _tr(coded.get(value, value))
     target = _target(table, name)
     if target is not None and isinstance(value, int | str) and not isinstance(value, bool):
         return names.name(target, value)
@@ -521,7 +561,7 @@ def format_value(table: str, name: str, value: Any, names: _Names, labels: dict)
         return rupiah(value)
     if name == "attachment" and isinstance(value, str):  # "kind: file name (sha256 prefix)"
         kind, _sep, rest = value.partition(": ")
-        kind = labels[("aid_attachment", "kind")].get(kind, kind)
+        kind = _tr(labels[("aid_attachment", "kind")].get(kind, kind))
         return f"{kind}: {_DIGEST_SUFFIX.sub('', rest)}"
     column = _column(table, name)
     kind = column.type if column is not None else None
@@ -544,7 +584,14 @@ def format_value(table: str, name: str, value: Any, names: _Names, labels: dict)
 
 def describe(events: Iterable[AuditEvent]) -> list[Story]:
     """The events as sentences, names looked up once for all of them."""
-    events = list(events)
+    token = _DESCRIBING.set(_catalog())
+    try:
+        return _describe(list(events))
+    finally:
+        _DESCRIBING.reset(token)
+
+
+def _describe(events: list[AuditEvent]) -> list[Story]:
     labels = _value_labels()
     names = _Names()
     for e in events:
@@ -582,12 +629,12 @@ def _story(event: AuditEvent, names: _Names, labels: dict) -> Story:
         t = transition_for(event)
         if t is not None:
             sentence = _("%(actor)s menjalankan «%(action)s» pada %(object)s",
-                         actor=actor, action=t.label, object=obj)
+                         actor=actor, action=_tr(t.label), object=obj)
         else:
             sentence = _("%(actor)s mengubah status %(object)s", actor=actor, object=obj)
     elif event.action in ACTIONS:
         verb = ACTIONS[event.action]
-        text = str(verb.text)
+        text = _tr(verb.text)
         if verb.count_key:
             count = (changes.get(verb.count_key) or [None, 0])[-1]
             text = text % {"count": number(count if isinstance(count, int | float) else 0)}
