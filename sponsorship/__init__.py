@@ -51,6 +51,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     _register_hooks(app)
     _register_errors(app)
     register_filters(app)
+    from sponsorship.audit.readable import describe, field_label
+
+    app.jinja_env.filters.update(readable=describe, field_label=field_label)  # audit events as sentences
 
     from sponsorship.cli import register_cli
 

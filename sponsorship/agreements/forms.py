@@ -2,17 +2,18 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
+
+from sponsorship.core.forms import Form
 
 CLAUSES_HELP = _l("Setiap pasal diawali baris \"## Judul pasal\". Penanda yang diisi otomatis: "
                   "{perusahaan} {nilai} {terbilang} {kuota} {bulan} {iuran} {mulai} {selesai} {kota} "
                   "{kepala} {pengadilan} {rekening}.")
 
 
-class AgreementForm(FlaskForm):
+class AgreementForm(Form):
     company_number = StringField(_l("Nomor perjanjian pihak perusahaan"),
                                  validators=[Optional(), Length(max=80)])
     signing_date = DateField(_l("Tanggal penandatanganan"), validators=[DataRequired()])
@@ -34,17 +35,17 @@ class AgreementForm(FlaskForm):
                             validators=[Optional(), Length(max=60000)], render_kw={"rows": 18})
 
 
-class SignForm(FlaskForm):
+class SignForm(Form):
     signed_on = DateField(_l("Tanggal ditandatangani"), validators=[DataRequired()])
     scan = FileField(_l("Pindaian perjanjian bertanda tangan (PDF/JPG/PNG)"), validators=[FileRequired()])
 
 
-class FinaliseForm(FlaskForm):
+class FinaliseForm(Form):
     confirm = BooleanField(_l("Saya telah memeriksa pratinjau PDF (DRAF) dan menyetujui teksnya. "
                               "Setelah difinalkan, perjanjian tidak dapat diubah lagi."),
                            validators=[DataRequired(_l("Centang konfirmasi untuk memfinalkan."))])
 
 
-class ClausesForm(FlaskForm):
+class ClausesForm(Form):
     clauses = TextAreaField(_l("Pasal-pasal"), description=CLAUSES_HELP,
                             validators=[DataRequired(), Length(max=60000)], render_kw={"rows": 24})

@@ -23,7 +23,6 @@ from sponsorship.allocations.models import (
     Allocation,
 )
 from sponsorship.audit import service as audit
-from sponsorship.audit.models import AuditEvent
 from sponsorship.beneficiaries.models import Beneficiary
 from sponsorship.core.errors import DomainError
 from sponsorship.core.models import utcnow
@@ -165,16 +164,12 @@ def fill_by_priority(pledge: Pledge, *, actor, beneficiary_ids: list[int],
             raise DomainError(FAMILY_TAKEN) from None
         raise DomainError(_l("Sebagian warga baru saja dialokasikan di tempat lain; muat ulang pratinjau.")) \
             from None
-    name = getattr(actor, "username", None) or "system"
-    db.session.execute(AuditEvent.__table__.insert(), [
-        {"occurred_at": now, "actor_id": actor.id, "actor_name": name, "action": "create",
-         "object_type": "allocation", "object_id": r.id, "object_label": f"#{r.id}",
-         "changes": {"pledge_id": [None, pledge.id], "beneficiary_id": [None, r.beneficiary_id],
-                     "status": [None, status], "start_month": [None, start.isoformat()],
-                     "policy_id": [None, rules.id]},
-         "note": "fill-by-priority"} for r in rows])
+    # One event for the whole fill: its count, and the residents placed (in priority order).
     audit.record(actor=actor, action="allocation:fill", obj=pledge,
-                 changes={"allocated": [None, len(rows)]})
+                 changes={"allocated": [None, len(rows)],
+                          "beneficiaries": [None, [r.beneficiary_id for r in rows]],
+                          "status": [None, status], "start_month": [None, start.isoformat()],
+                          "policy_id": [None, rules.id]})
     return len(rows)
 
 

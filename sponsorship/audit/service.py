@@ -89,6 +89,7 @@ def record(
 
 
 def record_create(obj, *, actor, note: str | None = None) -> AuditEvent:
+    db.session.flush()  # keys set through relationships (pledge.sponsor) are in the snapshot too
     return record(actor=actor, action="create", obj=obj, changes=snapshot(obj), note=note)
 
 

@@ -2,21 +2,21 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 
 from sponsorship.auth.models import ROLE_LABELS
+from sponsorship.core.forms import Form
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     username = StringField(_l("Nama pengguna"), validators=[DataRequired(), Length(max=60)],
                            render_kw={"autocomplete": "username", "autocapitalize": "none"})
     password = PasswordField(_l("Kata sandi"), validators=[DataRequired()],
                              render_kw={"autocomplete": "current-password"})
 
 
-class UserForm(FlaskForm):
+class UserForm(Form):
     username = StringField(
         _l("Nama pengguna"),
         validators=[DataRequired(), Length(max=60),
@@ -30,7 +30,7 @@ class UserForm(FlaskForm):
     password = PasswordField(_l("Kata sandi awal"), render_kw={"autocomplete": "new-password"})
 
 
-class PasswordResetForm(FlaskForm):
+class PasswordResetForm(Form):
     password = PasswordField(_l("Kata sandi baru"), validators=[DataRequired()],
                              render_kw={"autocomplete": "new-password"})
     confirm = PasswordField(
@@ -45,5 +45,5 @@ class ChangePasswordForm(PasswordResetForm):
                             render_kw={"autocomplete": "current-password"})
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """An empty form: a POST button with its CSRF token."""

@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, FileField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from sponsorship.core.forms import MonthField, RupiahField
+from sponsorship.core.forms import Form, MonthField, RupiahField
 
 
-class PaymentForm(FlaskForm):
+class PaymentForm(Form):
     amount = RupiahField(_l("Nominal transfer (Rp)"), validators=[DataRequired()],
                          render_kw={"inputmode": "numeric"})
     reference = StringField(_l("Nomor referensi transfer"), validators=[DataRequired(), Length(max=80)])
@@ -18,14 +17,14 @@ class PaymentForm(FlaskForm):
                       render_kw={"accept": "application/pdf,image/jpeg,image/png"})
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(Form):
     note = TextAreaField(_l("Catatan (wajib bila menolak)"), validators=[Optional(), Length(max=1000)])
 
 
-class CancelInvoiceForm(FlaskForm):
+class CancelInvoiceForm(Form):
     reason = TextAreaField(_l("Alasan pembatalan"), validators=[DataRequired(), Length(max=1000)],
                            render_kw={"rows": 2})
 
 
-class BillRunForm(FlaskForm):
+class BillRunForm(Form):
     month = MonthField(_l("Bulan tagihan"), validators=[DataRequired()])

@@ -1,4 +1,5 @@
-"""Form helpers: Rupiah and month fields, and putting service errors beside their field."""
+"""Form helpers: the base form (WTForms' own messages in the UI language), Rupiah and month
+fields, and putting service errors beside their field."""
 from __future__ import annotations
 
 import contextlib
@@ -7,11 +8,138 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import flash
+from flask_babel import get_translations
 from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.csrf import _FlaskFormCSRF
 from wtforms import Field, StringField
+from wtforms import Form as WTForm
+from wtforms.validators import ValidationError
 from wtforms.widgets import TextInput
 
 from sponsorship.core.errors import DomainError, PermissionDenied
+
+
+def _n(singular: str, plural: str) -> tuple[str, str]:
+    """Marks a plural pair for extraction (keyword `_n`); translated when a message is shown."""
+    return singular, plural
+
+
+# Every message WTForms and Flask-WTF write themselves (their English msgids), as the app's own
+# msgids: Indonesian in the code, English in translations/en. Placeholders stay as WTForms fills them.
+WTFORMS_MESSAGES = {
+    "This field is required.": _l("Wajib diisi."),
+    "Invalid input.": _l("Isian tidak sah."),
+    "Invalid field name '%s'.": _l("Nama kolom '%s' tidak dikenal."),
+    "Field must be equal to %(other_name)s.": _l("Isian harus sama dengan %(other_name)s."),
+    "Field must be between %(min)d and %(max)d characters long.":
+        _l("Panjang isian harus antara %(min)d dan %(max)d karakter."),
+    "Number must be at least %(min)s.": _l("Angka paling kecil %(min)s."),
+    "Number must be at most %(max)s.": _l("Angka paling besar %(max)s."),
+    "Number must be between %(min)s and %(max)s.": _l("Angka harus antara %(min)s dan %(max)s."),
+    "Date must be at least %(min)s.": _l("Tanggal paling awal %(min)s."),
+    "Date must be at most %(max)s.": _l("Tanggal paling akhir %(max)s."),
+    "Date must be between %(min)s and %(max)s.": _l("Tanggal harus antara %(min)s dan %(max)s."),
+    "Invalid email address.": _l("Alamat e-mail tidak sah."),
+    "Invalid IP address.": _l("Alamat IP tidak sah."),
+    "Invalid Mac address.": _l("Alamat MAC tidak sah."),
+    "Invalid URL.": _l("Alamat URL tidak sah."),
+    "Invalid UUID.": _l("UUID tidak sah."),
+    "Invalid value, must be one of: %(values)s.": _l("Nilai tidak sah; pilih salah satu: %(values)s."),
+    "Invalid value, can't be any of: %(values)s.": _l("Nilai tidak sah; tidak boleh: %(values)s."),
+    "This field cannot be edited.": _l("Isian ini tidak dapat diubah."),
+    "This field is disabled and cannot have a value.": _l("Isian ini nonaktif dan tidak boleh diisi."),
+    "Invalid CSRF Token.": _l("Token formulir tidak sah. Muat ulang halaman dan coba lagi."),
+    "CSRF token missing.": _l("Token formulir tidak ada. Muat ulang halaman dan coba lagi."),
+    "CSRF failed.": _l("Pemeriksaan formulir gagal. Muat ulang halaman dan coba lagi."),
+    "CSRF token expired.": _l("Formulir kedaluwarsa. Muat ulang halaman dan coba lagi."),
+    "Invalid Choice: could not coerce.": _l("Pilihan tidak sah."),
+    "Choices cannot be None.": _l("Belum ada pilihan."),
+    "Not a valid choice.": _l("Pilihan tidak sah."),
+    "Invalid choice(s): one or more data inputs could not be coerced.":
+        _l("Satu atau lebih pilihan tidak sah."),
+    "Not a valid datetime value.": _l("Tanggal dan jam tidak sah."),
+    "Not a valid date value.": _l("Tanggal tidak sah."),
+    "Not a valid time value.": _l("Jam tidak sah."),
+    "Not a valid week value.": _l("Minggu tidak sah."),
+    "Not a valid integer value.": _l("Tulis bilangan bulat, mis. 12."),
+    "Not a valid decimal value.": _l("Tulis angka, mis. 12,5."),
+    "Not a valid float value.": _l("Tulis angka, mis. 12,5."),
+    # Flask-WTF: file fields and the form's CSRF token
+    "File does not have an approved extension: {extensions}":
+        _l("Jenis berkas tidak diterima; yang diterima: {extensions}"),
+    "File does not have an approved extension.": _l("Jenis berkas tidak diterima."),
+    "The CSRF token is missing.": _l("Token formulir tidak ada. Muat ulang halaman dan coba lagi."),
+    "The CSRF session token is missing.":
+        _l("Sesi formulir tidak ditemukan. Muat ulang halaman dan coba lagi."),
+    "The CSRF token has expired.": _l("Formulir kedaluwarsa. Muat ulang halaman dan coba lagi."),
+    "The CSRF token is invalid.": _l("Token formulir tidak sah. Muat ulang halaman dan coba lagi."),
+    "The CSRF tokens do not match.": _l("Token formulir tidak cocok. Muat ulang halaman dan coba lagi."),
+}
+WTFORMS_PLURALS = {
+    "Field must be at least %(min)d character long.":
+        _n("Panjang isian minimal %(min)d karakter.", "Panjang isian minimal %(min)d karakter."),
+    "Field cannot be longer than %(max)d character.":
+        _n("Panjang isian maksimal %(max)d karakter.", "Panjang isian maksimal %(max)d karakter."),
+    "Field must be exactly %(max)d character long.":
+        _n("Panjang isian harus tepat %(max)d karakter.", "Panjang isian harus tepat %(max)d karakter."),
+    "'%(value)s' is not a valid choice for this field.":
+        _n("'%(value)s' bukan pilihan yang sah.", "'%(value)s' bukan pilihan yang sah."),
+}
+# Flask-WTF's FileSize writes its numbers into the msgid before translating it.
+_FILE_SIZE = re.compile(r"File must be between (\d+) and (\d+) bytes\.")
+
+
+class FormMessages:
+    """WTForms' translations hook (`Meta.get_translations`): its messages through the app's
+    catalog, so they follow the UI language like every other text."""
+
+    def gettext(self, string):
+        found = WTFORMS_MESSAGES.get(str(string))
+        if found is not None:
+            return str(found)
+        if match := _FILE_SIZE.fullmatch(str(string)):
+            return str(_l("Ukuran berkas harus antara %(min)s dan %(max)s byte.",
+                          min=match.group(1), max=match.group(2)))
+        return string
+
+    def ngettext(self, singular, plural, n):
+        pair = WTFORMS_PLURALS.get(singular)
+        if pair is None:
+            return singular if n == 1 else plural
+        return get_translations().ungettext(pair[0], pair[1], n)
+
+
+FORM_MESSAGES = FormMessages()
+
+
+class _FormCSRF(_FlaskFormCSRF):
+    """Flask-WTF's CSRF check, its messages translated."""
+
+    def validate_csrf_token(self, form, field):
+        try:
+            super().validate_csrf_token(form, field)
+        except ValidationError as exc:
+            raise ValidationError(field.gettext(exc.args[0])) from None
+
+
+class Form(FlaskForm):
+    """The base of every form of the app (a test checks): WTForms' and Flask-WTF's own messages
+    ("This field is required.", "Not a valid integer value.", CSRF, files) in the UI language."""
+
+    class Meta(FlaskForm.Meta):
+        csrf_class = _FormCSRF
+
+        def get_translations(self, form):
+            return FORM_MESSAGES
+
+
+class SubForm(WTForm):
+    """The base of a form nested in another (`FormField`, `FieldList`): the same messages."""
+
+    class Meta:
+        def get_translations(self, form):
+            return FORM_MESSAGES
 
 
 class RupiahField(StringField):

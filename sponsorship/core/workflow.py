@@ -36,6 +36,8 @@ class Transition:
 class Workflow:
     """A set of transitions over one `status` column; the page offers only `available()`."""
 
+    registry: list[Workflow] = []  # every declared flow: the audit trail names moves by their labels
+
     def __init__(self, statuses: Iterable[str], transitions: Iterable[Transition], *,
                  stale_message: Any = STALE) -> None:
         self.statuses = tuple(statuses)
@@ -47,6 +49,7 @@ class Workflow:
                 raise ValueError(f"{t.name}: unknown statuses {unknown}")
             if t.action not in policy.RULES:
                 raise ValueError(f"{t.name}: no policy rule {t.action!r}")
+        Workflow.registry.append(self)
 
     def available(self, obj: Any, user: Any) -> list[Transition]:
         """The moves `user` may make on `obj` from its current status."""

@@ -2,15 +2,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, FileField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
-from sponsorship.core.forms import RupiahField
+from sponsorship.core.forms import Form, RupiahField
 from sponsorship.disbursements.models import METHODS
 
 
-class DisbursementForm(FlaskForm):
+class DisbursementForm(Form):
     pledge_id = SelectField(_l("Dana bantuan"), coerce=int, choices=[])
     amount = RupiahField(_l("Nominal (Rp)"), validators=[DataRequired()], render_kw={"inputmode": "numeric"})
     paid_on = DateField(_l("Tanggal pencairan"), validators=[DataRequired()])

@@ -2,24 +2,23 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from sponsorship.core.forms import MonthField
+from sponsorship.core.forms import Form, MonthField
 
 
-class VerifyUploadForm(FlaskForm):
+class VerifyUploadForm(Form):
     file = FileField(_l("Berkas PDF yang akan diperiksa"), validators=[FileRequired()])
 
 
-class ImpactReportForm(FlaskForm):
+class ImpactReportForm(Form):
     start = MonthField(_l("Dari bulan"), validators=[DataRequired()])
     end = MonthField(_l("Sampai bulan"), validators=[DataRequired()])
 
 
-class CertificateForm(FlaskForm):
+class CertificateForm(Form):
     """Installing an official's signing certificate (PKCS#12); the password is used once."""
 
     official = SelectField(_l("Pejabat penanda tangan"), validators=[DataRequired()])
@@ -28,7 +27,7 @@ class CertificateForm(FlaskForm):
                              description=_l("Dipakai sekali untuk membuka berkas; tidak disimpan."))
 
 
-class StoryForm(FlaskForm):
+class StoryForm(Form):
     month = MonthField(_l("Bulan"), validators=[DataRequired()])
     title = StringField(_l("Judul (tanpa nama lengkap)"), validators=[DataRequired(), Length(max=120)])
     text = TextAreaField(_l("Cerita singkat, disamarkan (paling banyak 800 karakter)"),
@@ -38,5 +37,5 @@ class StoryForm(FlaskForm):
     consent_on = DateField(_l("Tanggal persetujuan"), validators=[DataRequired()])
 
 
-class AppreciationForm(FlaskForm):
+class AppreciationForm(Form):
     """Issuing a piagam (certificate of appreciation): CSRF only."""

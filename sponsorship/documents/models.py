@@ -50,7 +50,7 @@ SIGNATURES: dict[str, SignedBy] = {
     AGREEMENT: SignedBy("mayor"),
     ADDENDUM: SignedBy("mayor"),
     APPROVAL_LETTER: SignedBy("mayor"),
-    MINUTES: SignedBy("mayor", when=_approved, condition=_l("setelah disetujui Wali Kota")),
+    MINUTES: SignedBy("mayor", when=_approved, condition=_l("setelah disetujui kepala daerah")),
 }
 
 

@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 
 # Certificate slots: official -> (label, setting of the name, setting of the title).
 OFFICIALS: dict[str, tuple] = {
-    "mayor": (_l("Wali Kota"), "mayor_name", "mayor_title"),
+    "mayor": (_l("Kepala daerah"), "mayor_name", "mayor_title"),
     "secretary": (_l("Sekretaris Daerah"), "secretary_name", "secretary_title"),
 }
 FIELD_NAME = "TandaTanganElektronik"

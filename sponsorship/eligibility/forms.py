@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from sponsorship.core.forms import Form
 from sponsorship.eligibility.models import FACTORS, MAX_WEIGHT, NO_DECILE, ONE_PER, UNKNOWN_JKN
 
 
-class PolicyForm(FlaskForm):
+class PolicyForm(Form):
     name = StringField(_l("Nama kebijakan"), validators=[DataRequired(), Length(max=120)])
     effective_from = DateField(_l("Berlaku mulai"), validators=[DataRequired()])
     exclude_pbi = BooleanField(_l("Peserta PBI APBN/APBD tidak layak (sudah ditanggung negara/daerah)"))
@@ -48,7 +48,7 @@ for _key, (_label, _default, _how) in FACTORS.items():
         render_kw={"inputmode": "numeric"}))
 
 
-class FactsForm(FlaskForm):
+class FactsForm(Form):
     disability = BooleanField(_l("Penyandang disabilitas"))
     chronic_illness = BooleanField(_l("Penyakit kronis"))
     pregnant = BooleanField(_l("Hamil"))

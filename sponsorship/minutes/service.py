@@ -128,7 +128,8 @@ def add_item(minutes: Minutes, proposal: AidProposal, *, actor, decision: str = 
                        note=(note or "").strip()[:300] or None)
     db.session.add(item)
     audit.record(actor=actor, action="item:add", obj=minutes,
-                 changes={"item": [None, f"{proposal.code} {decision} {amount}"]})
+                 changes={"item": [None, proposal.code], "decision": [None, decision],
+                          "amount": [None, amount]})
     return item
 
 

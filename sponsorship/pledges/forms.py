@@ -2,15 +2,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from sponsorship.core.forms import MonthField, RupiahField
+from sponsorship.core.forms import Form, MonthField, RupiahField
 from sponsorship.pledges.models import PAYMENT_ROUTES, PROGRAMMES
 
 
-class PledgeForm(FlaskForm):
+class PledgeForm(Form):
     sponsor_id = SelectField(_l("Perusahaan"), coerce=int, choices=[])
     programme = RadioField(_l("Program"), choices=list(PROGRAMMES.items()), default="premium")
     title = StringField(_l("Judul komitmen"), validators=[DataRequired(), Length(max=200)])
@@ -30,5 +29,5 @@ class PledgeForm(FlaskForm):
     notes = TextAreaField(_l("Catatan"), validators=[Optional(), Length(max=2000)])
 
 
-class TransitionForm(FlaskForm):
+class TransitionForm(Form):
     note = TextAreaField(_l("Catatan / alasan"), validators=[Optional(), Length(max=1000)])

@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, EmailField, FileField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
-from sponsorship.core.forms import MonthField, RupiahField
+from sponsorship.core.forms import Form, MonthField, RupiahField
 
 
-class ColleagueForm(FlaskForm):
+class ColleagueForm(Form):
     username = StringField(
         _l("Nama pengguna"),
         validators=[DataRequired(), Length(max=60),
@@ -21,7 +20,7 @@ class ColleagueForm(FlaskForm):
                              validators=[Optional()], render_kw={"autocomplete": "new-password"})
 
 
-class ReportRequestForm(FlaskForm):
+class ReportRequestForm(Form):
     """A quarter from the list, or any period from month to month."""
 
     quarter = SelectField(_l("Triwulan"), choices=[], validate_choice=False)
@@ -29,7 +28,7 @@ class ReportRequestForm(FlaskForm):
     end = MonthField(_l("sampai bulan"), validators=[Optional()])
 
 
-class BpjsProofForm(FlaskForm):
+class BpjsProofForm(Form):
     month = MonthField(_l("Bulan iuran"), validators=[DataRequired()])
     amount = RupiahField(_l("Nominal dibayar ke BPJS (Rp)"), validators=[DataRequired()],
                          render_kw={"inputmode": "numeric"})

@@ -2,13 +2,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
     FieldList,
     FileField,
-    Form,
     FormField,
     IntegerField,
     MultipleFileField,
@@ -19,14 +17,14 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from sponsorship.core.forms import RupiahField
+from sponsorship.core.forms import Form, RupiahField, SubForm
 from sponsorship.proposals.models import CHECKLIST, COST_CATEGORIES, RECOMMENDATIONS
 from sponsorship.regions import service as regions
 
 ACCEPT_DOCS = "application/pdf,image/jpeg,image/png"
 
 
-class CostLineForm(Form):
+class CostLineForm(SubForm):
     category = SelectField(_l("Jenis biaya"), choices=[("", "–"), *COST_CATEGORIES.items()],
                            validators=[Optional()])
     detail = StringField(_l("Keterangan"), validators=[Optional(), Length(max=200)])
@@ -35,7 +33,7 @@ class CostLineForm(Form):
     unit_amount = RupiahField(_l("Nominal satuan (Rp)"), render_kw={"inputmode": "numeric"})
 
 
-class ProposalForm(FlaskForm):
+class ProposalForm(Form):
     patient_name = StringField(_l("Nama pasien"), validators=[DataRequired(), Length(max=120)])
     patient_nik = StringField(_l("NIK pasien"), validators=[DataRequired(), Length(max=20)],
                               render_kw={"inputmode": "numeric", "autocomplete": "off"})
@@ -67,17 +65,17 @@ class ProposalForm(FlaskForm):
 ATTACHMENT_FIELDS = ("referral_letter", "ktp", "kk", "statement_of_need")
 
 
-class AssignForm(FlaskForm):
+class AssignForm(Form):
     verifier_id = SelectField(_l("Verifikator"), coerce=int, choices=[])
 
 
-class AttachmentForm(FlaskForm):
+class AttachmentForm(Form):
     kind = SelectField(_l("Jenis lampiran"), choices=[])
     file = FileField(_l("Berkas (PDF, JPEG atau PNG, paling besar 5 MB)"),
                      render_kw={"accept": ACCEPT_DOCS})
 
 
-class VerificationForm(FlaskForm):
+class VerificationForm(Form):
     visit_date = DateField(_l("Tanggal kunjungan"), validators=[DataRequired()])
     domicile_confirmed = BooleanField(CHECKLIST["domicile_confirmed"])
     referral_authentic = BooleanField(CHECKLIST["referral_authentic"])
@@ -94,5 +92,5 @@ class VerificationForm(FlaskForm):
                                      render_kw={"inputmode": "numeric"})
 
 
-class MoveForm(FlaskForm):
+class MoveForm(Form):
     note = TextAreaField(_l("Catatan / alasan"), validators=[Optional(), Length(max=1000)])

@@ -2,15 +2,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DecimalField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from sponsorship.core.forms import MonthField, RupiahField
+from sponsorship.core.forms import Form, MonthField, RupiahField
 from sponsorship.settings.service import SETTINGS
 
 
-class SettingsForm(FlaskForm):
+class SettingsForm(Form):
     pass
 
 
@@ -29,7 +28,7 @@ for _setting in SETTINGS:
     setattr(SettingsForm, _setting.key, _field)
 
 
-class TariffForm(FlaskForm):
+class TariffForm(Form):
     jkn_class = SelectField(_l("Kelas JKN"), coerce=int, choices=[(3, "3"), (2, "2"), (1, "1")])
     valid_from = MonthField(_l("Berlaku mulai bulan"), validators=[DataRequired()])
     monthly_premium = RupiahField(_l("Iuran per orang per bulan"), validators=[DataRequired()])

@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from sponsorship.core.forms import Form
 from sponsorship.sponsors.models import LEGAL_FORMS
 
 
-class SponsorForm(FlaskForm):
+class SponsorForm(Form):
     name = StringField(_l("Nama perusahaan"), validators=[DataRequired(), Length(max=200)])
     short_name = StringField(_l("Nama singkat"), validators=[Optional(), Length(max=80)])
     legal_form = SelectField(_l("Bentuk badan usaha"), choices=list(LEGAL_FORMS.items()))

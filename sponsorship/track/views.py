@@ -11,10 +11,10 @@ from flask import Blueprint, current_app, render_template
 from flask_babel import LazyString
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length, Regexp
 
+from sponsorship.core.forms import Form
 from sponsorship.extensions import db, limiter
 from sponsorship.proposals.models import AidProposal
 from sponsorship.settings.service import get_setting
@@ -35,7 +35,7 @@ PUBLIC_STATUS = {
 }
 
 
-class TrackForm(FlaskForm):
+class TrackForm(Form):
     code = StringField(_l("Kode usulan"), validators=[DataRequired(), Length(max=20)],
                        render_kw={"placeholder": "BNM-2026-0001", "autocomplete": "off"})
     last4 = StringField(_l("4 angka terakhir NIK pasien"),

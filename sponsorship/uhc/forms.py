@@ -2,16 +2,15 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import BooleanField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from sponsorship.core.forms import MonthField
+from sponsorship.core.forms import Form, MonthField
 from sponsorship.uhc.models import APPROVALS
 
 
-class FigureForm(FlaskForm):
+class FigureForm(Form):
     month = MonthField(_l("Bulan laporan"), validators=[DataRequired()])
     population = IntegerField(_l("Jumlah penduduk"), validators=[DataRequired(), NumberRange(min=1)],
                               render_kw={"inputmode": "numeric"})
@@ -32,7 +31,7 @@ class FigureForm(FlaskForm):
                                              "1 April 2025."))
 
 
-class ImportForm(FlaskForm):
+class ImportForm(Form):
     file = FileField(_l("Berkas CSV"),
                      validators=[FileRequired(), FileAllowed(["csv", "txt"], _l("Hanya CSV."))],
                      description=_l("Kolom: bulan, penduduk, terdaftar, aktif, sumber. "

@@ -1,4 +1,5 @@
-"""Fixtures of the migration tests: an empty database of their own and an app bound to it."""
+"""Fixtures of the integration tests: an empty database of their own and an app bound to it
+(migration tests); the English catalog compiled fresh (language tests)."""
 from __future__ import annotations
 
 import os
@@ -41,3 +42,28 @@ def migration_app(empty_database, tmp_path):
         from sponsorship.extensions import db
 
         db.engine.dispose()
+
+
+@pytest.fixture
+def english_catalog(app, tmp_path):
+    """The repository's English catalog, compiled fresh (pytest may run before `make translations`)."""
+    target = tmp_path / "en" / "LC_MESSAGES"
+    target.mkdir(parents=True)
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    from sponsorship.config import ROOT
+
+    with open(ROOT / "sponsorship/translations/en/LC_MESSAGES/messages.po", "rb") as fh:
+        catalog = read_po(fh)
+    with open(target / "messages.mo", "wb") as fh:
+        write_mo(fh, catalog)
+    babel = app.extensions["babel"]
+    saved = babel.translation_directories
+    babel.translation_directories = [str(tmp_path)]
+    with app.app_context():
+        cache = babel.instance.domain_instance.cache
+    cache.clear()
+    yield
+    babel.translation_directories = saved
+    cache.clear()

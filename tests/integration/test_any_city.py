@@ -56,6 +56,28 @@ def test_no_city_name_or_code_outside_the_demo_data():
     assert hits == []
 
 
+# The head's title is "Wali Kota" in a kota and "Bupati" in a kabupaten: only the place that
+# derives it from the area (regions/city.py) and the settings label may spell either one out.
+HEAD_TITLE = re.compile(r"wali ?kota|bupati", re.IGNORECASE)
+MAY_NAME_THE_TITLES = ("sponsorship/regions/city.py", "sponsorship/settings/service.py",
+                       "sponsorship/documents/readiness.py")
+
+
+def test_no_head_title_spelled_out_outside_the_area_setup():
+    hits = []
+    for folder in ("sponsorship", "templates"):
+        for path in sorted((ROOT / folder).rglob("*")):
+            rel = path.relative_to(ROOT).as_posix()
+            if (not path.is_file() or DEMO_DATA.search(rel) or rel in MAY_NAME_THE_TITLES
+                    or path.suffix not in (".py", ".html", ".txt")):
+                continue
+            for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+                code = line.split("#", 1)[0] if path.suffix == ".py" else line
+                if HEAD_TITLE.search(code):
+                    hits.append(f"{rel}:{n}: {line.strip()[:120]}")
+    assert hits == []
+
+
 def test_the_grep_would_notice_the_city():
     assert DEMO_CITY.search('_("Tidak berdomisili di Kota Pangkalpinang.")')
     assert DEMO_CITY.search('kelurahan_code="19.71.01.1006"') and DEMO_CITY.search('nik = "1971015708450001"')
