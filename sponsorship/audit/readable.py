@@ -186,7 +186,6 @@ FIELD_LABELS = {
     "finalised_by_id": _l("Difinalkan oleh"),
     "code": _l("Kode"),
     "patient_name": _l("Nama pasien"),
-    "patient_nik_enc": _l("NIK pasien"),
     "patient_kk_enc": _l("KK pasien"),
     "applicant_name": _l("Nama pemohon"),
     "applicant_relation": _l("Hubungan pemohon"),
@@ -329,7 +328,6 @@ def _value_labels() -> dict[tuple[str, str], dict]:
     from sponsorship.allocations import models as allocations
     from sponsorship.auth.models import ROLE_LABELS
     from sponsorship.beneficiaries import models as registry
-    from sponsorship.beneficiaries.service import PRIORITY_LABELS, PRIORITY_SETTING
     from sponsorship.billing import models as billing
     from sponsorship.disbursements import models as disbursements
     from sponsorship.documents import models as documents
@@ -370,7 +368,6 @@ def _value_labels() -> dict[tuple[str, str], dict]:
         ("aid_attachment", "kind"): proposals.ATTACHMENT_KINDS,
         ("aid_field_verification", "recommendation"): proposals.RECOMMENDATIONS,
         ("sponsor", "legal_form"): sponsors.LEGAL_FORMS,
-        ("setting", PRIORITY_SETTING): PRIORITY_LABELS,
         ("agreement_template", "note"): pledges.PROGRAMMES,
     }
 

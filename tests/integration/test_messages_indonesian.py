@@ -207,7 +207,7 @@ _MARKUP = re.compile(r"<!--.*?-->|<(script|style|pre|code)\b.*?</\1>|<[^>]*>", r
 _ATTRIBUTE = re.compile(r"""\b(?:placeholder|title|aria-label|alt)\s*=\s*"([^"{]*)\"""")
 _WORD = re.compile(r"[A-Za-z]{2,}")
 # The same in both languages: abbreviations, and the language names in the language switch.
-SAME_IN_BOTH = re.compile(r"\b(?:RT|RW|NIP|NIK|KK|NPWP|JKN|BPJS|PDF|CSV|XLSX|KB|SHA-256|sha256)\b"
+SAME_IN_BOTH = re.compile(r"\b(?:RT|RW|NIP|NIK|KK|NPWP|JKN|BPJS|PDF|CSV|XLSX|KB|SHA-256|sha256|WIB)\b"
                           r"|Bahasa Indonesia|English")
 
 

@@ -79,10 +79,11 @@ def test_secrets_stay_hidden_and_machinery_is_not_shown(login, staff, admin):
     proposal = factories.make_proposal(staff=staff)
     nik = db.session.scalar(db.select(AuditEvent.changes).where(
         AuditEvent.object_type == "aid_proposal", AuditEvent.action == "create"))
-    assert nik["patient_nik_enc"][1] == audit.MASK  # masked when written, as before
+    assert "patient_nik_enc" not in nik  # the patient's NIK lives on the registry resident
+    assert nik["patient_kk_enc"][1] == audit.MASK  # masked when written, as before
     page = get_page(login(staff), f"/proposals/{proposal.id}")
     created = _readable(dict(_history(page))["create"])
-    assert "NIK pasien disembunyikan" in created and "KK pasien disembunyikan" in created
+    assert "KK pasien disembunyikan" in created
     assert "nik_last4" not in created and "_hash" not in created and "••••" not in created
     from sponsorship.regions import service as regions
 
@@ -153,18 +154,17 @@ def test_history_speaks_english_in_the_english_ui(login, staff, company_a, engli
 
 def test_settings_templates_and_attachments_read_without_codes(login, admin, staff):
     from sponsorship.agreements.service import save_template
-    from sponsorship.beneficiaries.service import set_priority
     from sponsorship.proposals.service import add_attachment
+    from sponsorship.settings.service import update_settings
 
-    set_priority(actor=admin, keys=["oldest", "decile"])
+    update_settings(actor=admin, values={"aid_payout_days": 2.0})
     save_template(actor=admin, programme="premium", clauses=[{"title": "Maksud", "text": "Isi"}])
     proposal = factories.make_proposal(staff=staff)
     add_attachment(proposal, actor=staff, kind="kk", file_storage=factories.pdf_file("kk-pasien.pdf"))
     db.session.commit()
     client = login(admin)
-    priority = dict(_history(get_page(client, "/audit/?object_type=setting")))["update"]
-    assert "Urutan prioritas alokasi" in priority
-    assert "usia tertua, desil kesejahteraan terendah" in priority and "oldest" not in priority
+    setting = dict(_history(get_page(client, "/audit/?object_type=setting")))["update"]
+    assert "Target pencairan setelah disetujui (hari)" in setting and "aid_payout_days" not in setting
     template = dict(_history(get_page(client, "/audit/?object_type=agreement_template")))["update"]
     assert "Iuran JKN (premi)" in template and "premium" not in template
     attached = dict(_history(get_page(client, f"/audit/?object_type=aid_proposal&object_id={proposal.id}")))
