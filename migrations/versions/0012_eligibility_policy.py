@@ -79,7 +79,7 @@ def upgrade():
         batch_op.add_column(sa.Column('months_uncovered', sa.Integer(), server_default=sa.text('0'), nullable=False))
         batch_op.add_column(sa.Column('household_code', sa.String(length=32), nullable=True))
         batch_op.create_index(batch_op.f('ix_beneficiary_household_code'), ['household_code'], unique=False)
-        batch_op.create_index('ix_beneficiary_eligibility', ['region_code', 'moved_away', 'deceased', 'jkn_segment', 'jkn_status', 'welfare_decile', 'kk_number', 'household_code'], unique=False)
+        batch_op.create_index('ix_beneficiary_eligibility', ['region_code', 'moved_away', 'deceased', 'jkn_segment', 'jkn_status', 'welfare_decile', 'kk_number', 'household_code', 'merged_into_id'], unique=False)
         batch_op.create_check_constraint(op.f('ck_beneficiary_under_five_range'), 'children_under_five BETWEEN 0 AND 20')
         batch_op.create_check_constraint(op.f('ck_beneficiary_uncovered_range'), 'months_uncovered BETWEEN 0 AND 600')
 

@@ -160,7 +160,7 @@ def _nik(text: str, _context: RowContext) -> str:
     try:
         return clean_nik(text)
     except NikError as exc:
-        if exc.kind == NikError.SERIAL:  # 1971074507880003 kept as 15 digits reads ...0000
+        if exc.kind == NikError.SERIAL:  # a serial 0003 kept as 15 significant digits reads 0000
             raise RowError(f"{ROUNDED_SERIAL} {TEXT_FIX % {'c': 'NIK'}}") from None
         raise RowError(exc.reason) from None
 
@@ -214,10 +214,10 @@ UNDOTTED = re.compile(r"\d{10}")
 UNDOTTED_UNCONFIRMED = _l(
     "Kode wilayah \"%(v)s\" (10 digit tanpa titik) tidak dapat dipastikan: kode desa BPS berbeda dari kode "
     "Kemendagri, dan di kota ini kode BPS satu kelurahan sama dengan kode Kemendagri tanpa titik kelurahan "
-    "lain. Gunakan kode Kemendagri bertitik (mis. 19.71.01.1004) atau nama kelurahan.")
+    "lain. Gunakan kode Kemendagri bertitik (mis. NN.NN.NN.NNNN) atau nama kelurahan.")
 UNDOTTED_DISAGREES = _l(
     "Kode wilayah \"%(v)s\" bukan kode Kemendagri kelurahan %(name)s (%(code)s); bisa jadi kode desa BPS, "
-    "yang tidak dapat dipetakan dengan pasti. Gunakan kode Kemendagri bertitik (mis. 19.71.01.1004) atau "
+    "yang tidak dapat dipetakan dengan pasti. Gunakan kode Kemendagri bertitik (mis. NN.NN.NN.NNNN) atau "
     "nama kelurahan.")
 # Headers of a second column about the kelurahan (agency lists often carry a code beside the name).
 REGION_NAME_HEADERS = ("nama_kelurahan", "nama_desa", "nama_kel", "desa", "nama_desa_kelurahan",

@@ -60,7 +60,7 @@ class Beneficiary(TimestampMixin, db.Model):
         Index("ix_beneficiary_priority", "welfare_decile", "arrears_months", "birth_date"),
         # Covers every column an eligibility condition reads: a policy's what-if scans this, not the rows.
         Index("ix_beneficiary_eligibility", "region_code", "moved_away", "deceased", "jkn_segment",
-              "jkn_status", "welfare_decile", "kk_number", "household_code"),
+              "jkn_status", "welfare_decile", "kk_number", "household_code", "merged_into_id"),
         CheckConstraint("children_under_five BETWEEN 0 AND 20", name="under_five_range"),
         CheckConstraint("months_uncovered BETWEEN 0 AND 600", name="uncovered_range"),
     )

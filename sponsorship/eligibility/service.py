@@ -365,7 +365,9 @@ NO_KECAMATAN = _l("(tanpa kelurahan di kota)")
 
 # The columns the conditions read (besides a family's allocations): residents who agree on all of
 # them have the same verdict under any policy, so a what-if reads one row per combination.
-VERDICT_COLUMNS = (B.region_code, B.moved_away, B.deceased, B.jkn_segment, B.jkn_status, B.welfare_decile)
+# merged_into_id: a merged record is a group of its own (they are few), never an eligible one.
+VERDICT_COLUMNS = (B.region_code, B.moved_away, B.deceased, B.jkn_segment, B.jkn_status, B.welfare_decile,
+                   B.merged_into_id)
 # (also in the covering index: kk_number and household_code, which the one-per-family rule reads)
 
 

@@ -230,7 +230,7 @@ def test_a_programme_in_kota_palu_says_palu_throughout(app, login, staff, approv
     factories.make_proposal(status="in_minutes", data=factories.proposal_data(
         kelurahan_code=PALU_KELURAHAN, patient_nik="7271014101900001", patient_kk="7271010101200001"))
     minutes = db.session.scalar(db.select(Minutes))
-    post_page(client, f"/minutes/{minutes.id}/finalise", {})
+    post_page(client, f"/minutes/{minutes.id}/finalise", {"confirm": "y"})
     db.session.expire_all()
     assert "menunggu Wali Kota" in get_page(client, "/minutes/").text
     text = pdf_text(client.get(f"/documents/minutes/{minutes.id}/berita-acara.pdf").data)
@@ -251,7 +251,7 @@ def test_a_kabupaten_says_bupati(app, login, staff):
     from sponsorship.minutes.models import Minutes
 
     minutes = db.session.scalar(db.select(Minutes))
-    post_page(client, f"/minutes/{minutes.id}/finalise", {})
+    post_page(client, f"/minutes/{minutes.id}/finalise", {"confirm": "y"})
     assert "menunggu Bupati" in get_page(client, "/minutes/").text
     assert proposal.code in get_page(client, "/proposals/").text
     text = pdf_text(client.get(f"/documents/minutes/{minutes.id}/berita-acara.pdf").data)
@@ -323,7 +323,7 @@ def test_an_uploaded_emblem_prints_on_the_letterhead_through_the_locked_fetcher(
     assert emblem_path().startswith("letterhead/")
     minutes = factories.make_minutes(with_item=True)
     staff_client = login(staff)
-    post_page(staff_client, f"/minutes/{minutes.id}/finalise", {})
+    post_page(staff_client, f"/minutes/{minutes.id}/finalise", {"confirm": "y"})
     assert staff_client.get(f"/documents/minutes/{minutes.id}/berita-acara.pdf").status_code == 200
     assert made and all(f.refused == [] for f in made)
     assert "data:image/png;base64" in made[-1].served and "print:emblem.svg" not in made[-1].served

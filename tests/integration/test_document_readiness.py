@@ -219,4 +219,4 @@ def test_a_placeholder_saved_from_an_old_default_counts_as_missing(app, app_ctx,
     with app.test_request_context():
         assert [m.label for m in missing("agreement", agreement=agreement)] == [
             "Penanda tangan pihak perusahaan"]
-        assert [m.label for m in missing("approval_letter")] == ["Nama Wali Kota"]
+        assert [m.label for m in missing("approval_letter")] == ["Nama kepala daerah"]

@@ -9,7 +9,7 @@ from datetime import date, datetime
 import flask_migrate
 from sqlalchemy import text
 
-from tests.migrating import drift
+from tests.migrating import drift, insert_old_kelurahan
 
 REGISTERED = "1971015708450001"  # in the registry and patient of two proposals
 NEW = "1971014101900099"  # patient only: becomes a resident
@@ -22,6 +22,7 @@ def _populate(db) -> None:
     c = cipher()
     now = datetime(2026, 11, 1, 8, 0)
     with db.engine.begin() as conn:
+        insert_old_kelurahan(conn)  # a database of before the national data: its own kelurahan
         conn.execute(text(
             "INSERT INTO beneficiary (nik_encrypted, nik_index, nik_key_id, nik_masked, name, name_search, "
             "nik_mismatch, arrears_months, deceased, moved_away, created_at, updated_at) VALUES "
