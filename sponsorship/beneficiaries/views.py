@@ -1,9 +1,6 @@
 """Registry screens: search, detail, import with preview, reconciliation queue."""
 from __future__ import annotations
 
-import csv
-import io
-
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -23,6 +20,7 @@ from sponsorship.beneficiaries.models import (
     ImportBatch,
     SourceRecord,
 )
+from sponsorship.core import export as spreadsheet
 from sponsorship.core.forms import form_refusals
 from sponsorship.core.http import page_number
 from sponsorship.extensions import db
@@ -137,9 +135,7 @@ def import_columns():
 def import_template(source: str):
     if source not in SOURCES:
         abort(404)
-    buf = io.StringIO()
-    csv.writer(buf).writerow(list(importer.columns_for(source)))
-    return Response("\ufeff" + buf.getvalue(), mimetype="text/csv",
+    return Response(spreadsheet.to_csv(list(importer.columns_for(source)), []), mimetype=spreadsheet.CSV_MIME,
                     headers={"Content-Disposition": f"attachment; filename=templat-{source}.csv"})
 
 
