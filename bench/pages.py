@@ -7,6 +7,7 @@ Prints each page's rate and its ratio to /bench/hello. Stops everything it start
 
     .venv/bin/python bench/pages.py                       # or: make bench
     .venv/bin/python bench/pages.py --database-url sqlite:////tmp/big.db --pages /sponsors/
+    .venv/bin/python bench/pages.py --database-url postgresql+psycopg://... --pre-ping  # its cost
 """
 from __future__ import annotations
 
@@ -199,6 +200,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="measure every page this many times, interleaved, and keep each "
                              "page's best rate (steadier on a shared machine)")
     parser.add_argument("--tool", choices=("auto", "wrk", "python"), default="auto")
+    parser.add_argument("--pre-ping", action="store_true",
+                        help="DB_PRE_PING=1: ping each pooled connection before use (compare the "
+                             "rates with and without to see what the ping costs)")
     args = parser.parse_args(argv)
 
     tool = args.tool
@@ -218,6 +222,7 @@ def main(argv: list[str] | None = None) -> int:
         "UPLOAD_DIR": str(tmp / "uploads"),
         "PUBLIC_BASE_URL": f"http://{HOST}",  # the demo's documents are issued by seed-demo
         "FLASK_DEBUG": "0",
+        "DB_PRE_PING": "1" if args.pre_ping else "0",
     }
     proc = None
     try:
@@ -246,7 +251,8 @@ def main(argv: list[str] | None = None) -> int:
         if load > cores / 2:
             print(f"warning: load average {load:.1f} on {cores} cores: other work skews the figures",
                   flush=True)
-        print(f"gunicorn {args.workers} sync workers on {HOST}:{port}; {tool}, "
+        print(f"gunicorn {args.workers} sync workers on {HOST}:{port}; pre-ping "
+              f"{'on' if args.pre_ping else 'off'}; {tool}, "
               f"{args.connections} connections, {args.seconds:g} s per page; signed in as "
               f"{args.login}", flush=True)
         for path, jar in plan:

@@ -8,12 +8,12 @@ from pathlib import Path
 from flask import Flask, flash, g, redirect, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from sponsorship.audit.enforce import enforced
 from sponsorship.config import ROOT, Config
-from sponsorship.core.app import UNSAFE_METHODS, App
+from sponsorship.core.app import UNSAFE_METHODS, App, is_disconnect
 from sponsorship.core.db import install_sqlite_hooks
 from sponsorship.core.errors import DomainError, PermissionDenied
 from sponsorship.core.formatting import register_filters
@@ -159,11 +159,27 @@ def _register_hooks(app: Flask) -> None:
                 "current_locale": str(get_locale() or "id")}
 
 
+DATABASE_UNAVAILABLE = _l("Basis data sedang tidak dapat dihubungi, dan tidak ada yang disimpan. "
+                          "Silakan coba lagi sebentar lagi.")
+
+
+def _unavailable_errors() -> tuple[type, ...]:
+    """Driver errors that mean "the database is not answering" (connection refused, shut down)."""
+    found: list[type] = []
+    try:
+        import psycopg
+
+        found.append(psycopg.OperationalError)
+    except ImportError:  # pragma: no cover - psycopg is a dependency
+        pass
+    return tuple(found)
+
+
 def _register_errors(app: Flask) -> None:
     def page(code: int, message=None):
         return render_template("errors/error.html", code=code, message=message), code
 
-    for code in (400, 403, 404, 405, 413, 429, 500):
+    for code in (400, 403, 404, 405, 413, 429, 500, 503):
         app.register_error_handler(code, lambda e, c=code: page(c))
 
     @app.errorhandler(CSRFError)
@@ -195,6 +211,30 @@ def _register_errors(app: Flask) -> None:
         app.logger.warning("refused by the database: %s", e.orig)
         return refusal(409, _l("Data ini baru saja diubah oleh permintaan lain. Muat ulang halaman "
                                "dan periksa lagi sebelum menyimpan."))
+
+    @app.errorhandler(DBAPIError)
+    def database_unavailable(e: DBAPIError):
+        # A lost connection (a reading request was already run once more, see core.app) or a
+        # database that does not answer: nothing was saved, and trying again is the right advice.
+        # Any other driver error is a bug: the 500 page, logged with its traceback.
+        db.session.rollback()
+        if is_disconnect(e) or isinstance(e.orig, _unavailable_errors()):
+            app.logger.error("database unavailable: %s", type(e.orig).__name__)
+            return page(503, DATABASE_UNAVAILABLE)
+        app.logger.exception("database error")
+        return page(500)
+
+    @app.errorhandler(OSError)
+    def storage_error(e: OSError):
+        # A write that did not go through core.files (which refuses with a message itself).
+        from sponsorship.core import files
+
+        db.session.rollback()
+        if e.errno in files.FULL_ERRNOS:
+            app.logger.error("storage full: %s", e.strerror)
+            return page(507, files.storage_refusal(e).message)
+        app.logger.exception("input/output error")
+        return page(500)
 
     @app.route("/healthz")
     def healthz():

@@ -207,12 +207,14 @@ def test_template_download_has_the_source_columns(staff, login):
 def test_stale_previews_are_deleted(app, staff, login):
     import os
     import time
-    from pathlib import Path
 
     client = login(staff)
     post_page(client, "/beneficiaries/import", {
         "source": "manual", "file": (io.BytesIO(_file([])), "satu.csv")}, content_type="multipart/form-data")
-    folder = Path(app.instance_path) / "imports"
+    from sponsorship.beneficiaries.service import _preview_dir
+
+    with app.app_context():
+        folder = _preview_dir()
     (old,) = [p for p in folder.iterdir() if p.stat().st_size > 0][-1:]
     three_days = time.time() - 3 * 24 * 3600
     os.utime(old, (three_days, three_days))
