@@ -46,6 +46,9 @@ def create_app(overrides: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
     _init_extensions(app)
+    from sponsorship.core import observability
+
+    observability.init_app(app)  # first: its request id and timer wrap every other hook
     _register_blueprints(app)
     _register_hooks(app)
     _register_errors(app)
@@ -68,6 +71,11 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=locale_selector)
     install_template_gettext(app)
+    from sponsorship.core import shared  # also registers the sqlite:// rate-limit storage
+    from sponsorship.jobs import queue
+
+    shared.init_app(app)
+    queue.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -108,6 +116,7 @@ BLUEPRINTS = [
     "sponsorship.agreements.views:bp",
     "sponsorship.billing.views:bp",
     "sponsorship.notifications.views:bp",
+    "sponsorship.jobs.views:bp",
 ]
 
 
@@ -208,7 +217,10 @@ def _register_errors(app: Flask) -> None:
     @app.errorhandler(IntegrityError)
     def integrity_error(e: IntegrityError):
         # A unique key or a check lost to a concurrent request, mostly at the commit point.
-        app.logger.warning("refused by the database: %s", e.orig)
+        # The constraint's name only: the driver's message repeats the row's values.
+        diag = getattr(e.orig, "diag", None)
+        app.logger.warning("refused by the database: %s %s", type(e.orig).__name__,
+                           getattr(diag, "constraint_name", None) or "")
         return refusal(409, _l("Data ini baru saja diubah oleh permintaan lain. Muat ulang halaman "
                                "dan periksa lagi sebelum menyimpan."))
 

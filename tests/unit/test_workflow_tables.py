@@ -14,6 +14,7 @@ from sponsorship.allocations.service import ALLOCATION_FLOW
 from sponsorship.beneficiaries.service import IMPORT_FLOW
 from sponsorship.billing.service import INVOICE_FLOW, PAYMENT_FLOW
 from sponsorship.core.errors import IllegalTransition, PermissionDenied
+from sponsorship.jobs.service import JOB_FLOW
 from sponsorship.minutes.service import MINUTES_FLOW
 from sponsorship.pledges.service import PLEDGE_FLOW
 from sponsorship.proposals.service import PROPOSAL_FLOW
@@ -71,6 +72,13 @@ TABLES = {
     "import": (IMPORT_FLOW, [
         ("apply", {"previewed"}, "applied", "beneficiary.import", False),
     ]),
+    "job": (JOB_FLOW, [
+        ("start", {"queued"}, "running", "job.work", False),
+        ("finish", {"running"}, "done", "job.work", False),
+        ("fail", {"queued", "running"}, "failed", "job.work", False),
+        ("requeue", {"running"}, "queued", "job.work", False),
+        ("retry", {"failed"}, "queued", "job.retry", False),
+    ]),
 }
 
 # policy action of a move -> the roles it allows (on an object no object-level rule refuses)
@@ -88,6 +96,7 @@ MOVE_ROLES = {
     "payment.confirm": OFFICE, "payment.reject": OFFICE,
     "invoice.settle": OFFICE, "invoice.cancel": OFFICE,
     "beneficiary.import": OFFICE,
+    "job.work": {"worker"}, "job.retry": OFFICE,  # the worker is a principal, never an account's role
 }
 
 
