@@ -80,11 +80,44 @@ def _request_fields() -> dict:
 
     if not has_request_context():
         return {}
+    noted = g.get("log_user")
+    if noted is not None:
+        return {"request_id": g.get("request_id"), "user_id": noted[0], "role": noted[1],
+                "route": request.url_rule.rule if request.url_rule else None, "method": request.method}
     user = g.get("_login_user")  # only if this request loaded it: logging never queries
-    authenticated = user is not None and getattr(user, "is_authenticated", False)
-    return {"request_id": g.get("request_id"), "user_id": user.id if authenticated else None,
-            "role": user.role if authenticated else None,
+    user_id = role = None
+    from flask_login import AnonymousUserMixin
+
+    if user is not None and not isinstance(user, AnonymousUserMixin):
+        # What the object already holds, never a refresh: a log line must not start a query
+        # (after the commit the row is expired, and reloading it would begin a transaction).
+        from sqlalchemy import inspect
+
+        state = inspect(user, raiseerr=False)
+        loaded = state.dict if state is not None else vars(user)
+        user_id = state.identity[0] if state is not None and state.identity else loaded.get("id")
+        role = loaded.get("role")
+    return {"request_id": g.get("request_id"), "user_id": user_id, "role": role,
             "route": request.url_rule.rule if request.url_rule else None, "method": request.method}
+
+
+def _note_user(_session) -> None:
+    """Before a request's commit expires the signed-in user's row, keep who it was for the log."""
+    from flask import has_request_context
+
+    if has_request_context() and g.get("log_user") is None and g.get("_login_user") is not None:
+        fields = _request_fields()
+        if fields.get("user_id") is not None:
+            g.log_user = (fields["user_id"], fields["role"])
+
+
+def _listen_for_commits() -> None:
+    from sqlalchemy import event
+
+    from sponsorship.core.db import RequestSession
+
+    if not event.contains(RequestSession, "before_commit", _note_user):
+        event.listen(RequestSession, "before_commit", _note_user)
 
 
 _HANDLER_MARK = "_sponsorship_handler"
@@ -238,6 +271,7 @@ def readiness(app: Flask) -> tuple[dict, bool]:
 
 def init_app(app: Flask) -> None:
     configure_logging(app.config.get("LOG_FORMAT", "json"))
+    _listen_for_commits()
     request_log = logging.getLogger("sponsorship.request")
 
     @app.before_request
