@@ -71,11 +71,15 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=locale_selector)
     install_template_gettext(app)
-    from sponsorship.core import shared  # also registers the sqlite:// rate-limit storage
+    from sponsorship.core import (
+        backup,
+        shared,  # also registers the sqlite:// rate-limit storage
+    )
     from sponsorship.jobs import queue
 
     shared.init_app(app)
     queue.init_app(app)
+    backup.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
