@@ -51,3 +51,9 @@ lint: $(VENV)/.dev
 
 bench: $(VENV)/.dev translations
 	$(BIN)/python bench/pages.py
+
+# Two app instances (127.0.0.2, 127.0.0.3) behind nginx with TLS on 127.0.0.1, one PostgreSQL, one
+# Redis, one shared storage path and the job worker: drives a login, an upload and its download from
+# the other instance, a rate limit across both, a job, slow clients; then stops it all.
+rehearse: $(VENV)/.runtime translations
+	$(BIN)/python deploy/rehearse.py

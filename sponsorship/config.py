@@ -158,9 +158,9 @@ ENVIRONMENT: tuple[EnvSetting, ...] = (
     EnvSetting("TRACK_LIMIT", _rate_limit, "10 per 10 minutes", "status look-ups on /track per address"),
     EnvSetting("TRUSTED_PROXIES", _whole(0), 0, "proxies in front of the app whose X-Forwarded-* count"),
     EnvSetting("PASSWORD_MIN_LENGTH", _whole(8), 10, "shortest password accepted"),
-    EnvSetting("JOBS_QUEUE_NAME", _text, "sponsorship",
-               "the job queue's name (its keys in Redis begin with it): every host of one installation "
-               "uses the same, another installation on the same Redis another"),
+    EnvSetting("REDIS_NAMESPACE", _text, "sponsorship",
+               "what this installation's keys in Redis begin with (job queue, rate limits, progress): "
+               "the same on every host of one installation, another for another installation"),
     EnvSetting("METRICS_ALLOWED", _addresses, None,
                "addresses or networks that may read /metrics; unset: loopback only"),
     EnvSetting("PROMETHEUS_MULTIPROC_DIR", _text, None,
@@ -263,7 +263,7 @@ class Config:
         self.SHARED_SQLITE = str(instance_path / "shared.db")
         self.JOBS_SQLITE = str(instance_path / "jobs-queue.db")
         self.JOBS_IMMEDIATE = False  # tests: a job runs at its request's commit, in that process
-        self.JOBS_NAME = v["JOBS_QUEUE_NAME"]
+        self.JOBS_NAME = v["REDIS_NAMESPACE"]
         self.METRICS_ALLOWED = v["METRICS_ALLOWED"]
         self.LOG_FORMAT = v["LOG_FORMAT"]
         self.PROMETHEUS_MULTIPROC_DIR = v["PROMETHEUS_MULTIPROC_DIR"]
@@ -273,6 +273,7 @@ class Config:
         self.RATELIMIT_STORAGE_URI = (v["RATELIMIT_STORAGE_URI"] or v["REDIS_URL"]
                                       or f"sqlite:///{self.SHARED_SQLITE}")
         self.RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+        self.RATELIMIT_KEY_PREFIX = v["REDIS_NAMESPACE"]
         self.RATELIMIT_HEADERS_ENABLED = False
         self.LOGIN_LIMIT_PER_ACCOUNT = v["LOGIN_LIMIT_PER_ACCOUNT"]
         self.LOGIN_LIMIT_PER_ADDRESS = v["LOGIN_LIMIT_PER_ADDRESS"]

@@ -208,7 +208,7 @@ def test_a_job_runs_on_a_real_worker_through_redis(app, database_url, redis_url,
             db.session.commit()
         job_id = job.id
         assert web.extensions["huey"].pending_count() == 1
-    env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url, "JOBS_QUEUE_NAME": queue,
+    env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url, "REDIS_NAMESPACE": queue,
            "SECRET_KEY": "test-secret-key", "NIK_ENCRYPTION_KEY": app.config["NIK_ENCRYPTION_KEY"],
            "UPLOAD_DIR": app.config["UPLOAD_DIR"], "PUBLIC_BASE_URL": "https://csr.test",
            "FLASK_DEBUG": "0"}
