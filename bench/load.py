@@ -94,7 +94,12 @@ class Session:
         return self._do(route, "GET", path)
 
     def post(self, route: str, path: str, form_path: str, fields: dict):
-        _, headers, html = pages.request(self.port, "GET", form_path, headers={"Cookie": self.cookie})
+        try:
+            _, headers, html = pages.request(self.port, "GET", form_path, headers={"Cookie": self.cookie})
+        except OSError:
+            with self.stats.lock:
+                self.stats.socket_errors += 1
+            return 0, ""
         self._keep(headers)
         token = re.search(r'name="csrf_token" value="([^"]+)"', html)
         fields = {**fields, "csrf_token": token.group(1) if token else ""}
@@ -255,8 +260,19 @@ def main(argv=None) -> int:
                 "Cookie": s.cookie, "Content-Type": f"multipart/form-data; boundary={boundary}"})
             stats.add("POST /beneficiaries/import", time.perf_counter() - started, status)
 
+        def guarded(play):
+            def run():
+                while time.monotonic() < deadline:
+                    try:
+                        play()
+                        return
+                    except (OSError, SystemExit):  # sign-in timed out on a loaded machine: again
+                        with stats.lock:
+                            stats.socket_errors += 1
+            return run
+
         mix = ([staff_user] * 5 + [sponsor_user] * 2 + [pdf_user] + [racer] * 2)
-        threads = [threading.Thread(target=mix[i % len(mix)]) for i in range(args.users)]
+        threads = [threading.Thread(target=guarded(mix[i % len(mix)])) for i in range(args.users)]
         load_before = os.getloadavg()
         started = time.monotonic()
         for t in threads:
