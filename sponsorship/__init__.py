@@ -234,7 +234,8 @@ def _register_errors(app: Flask) -> None:
         # database that does not answer: nothing was saved, and trying again is the right advice.
         # Any other driver error is a bug: the 500 page, logged with its traceback.
         db.session.rollback()
-        if is_disconnect(e) or isinstance(e.orig, _unavailable_errors()):
+        busy = "database is locked" in str(e.orig)  # SQLite: a writer held the lock past busy_timeout
+        if is_disconnect(e) or busy or isinstance(e.orig, _unavailable_errors()):
             app.logger.error("database unavailable: %s", type(e.orig).__name__)
             return page(503, DATABASE_UNAVAILABLE)
         app.logger.exception("database error")

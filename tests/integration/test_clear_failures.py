@@ -243,3 +243,17 @@ def test_an_import_preview_is_encrypted_at_rest_and_gone_after_confirmation(app_
     service.confirm_import(batch, actor=staff)
     db.session.commit()
     assert not any(p.exists() for p in kept)
+
+
+def test_a_database_that_stays_locked_says_try_again(app, login, staff, monkeypatch):
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    def locked(*args, **kwargs):
+        raise OperationalError("UPDATE pledge ...", {}, sqlite3.OperationalError("database is locked"))
+
+    client = login(staff)
+    monkeypatch.setitem(app.view_functions, "pledges.index", locked)
+    response = client.get("/pledges/")
+    assert response.status_code == 503 and "coba lagi" in response.get_data(as_text=True)
