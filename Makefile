@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app app
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint translations serve migrate bench
+.PHONY: run test lint translations serve migrate bench rehearse
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON)"; exit 1; }
@@ -29,10 +29,16 @@ migrate: $(VENV)/.runtime translations
 # The demo is served over plain http on loopback, so the session cookie may not be Secure here,
 # and its documents' QR codes point to that loopback address (said explicitly: see .env.example).
 DEMO_URL := $${PUBLIC_BASE_URL:-http://$(HOST):$(PORT)}
+# The job queue's worker runs beside gunicorn (stopped with it); both write their metrics into one
+# directory so /metrics adds the workers up. Requests are logged by the app (JSON on stderr).
 run: migrate
 	PUBLIC_BASE_URL=$(DEMO_URL) $(FLASK) seed-demo --if-empty
-	PUBLIC_BASE_URL=$(DEMO_URL) SESSION_COOKIE_SECURE=$${SESSION_COOKIE_SECURE:-0} \
-		$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) --access-logfile - app:app
+	@metrics=$$(mktemp -d); \
+	export PUBLIC_BASE_URL=$(DEMO_URL) PROMETHEUS_MULTIPROC_DIR=$$metrics; \
+	$(FLASK) jobs-worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null; rm -rf $$metrics' EXIT INT TERM; \
+	SESSION_COOKIE_SECURE=$${SESSION_COOKIE_SECURE:-0} \
+		$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) app:app
 
 # pytest-xdist workers, each with its own database; TEST_WORKERS=0 runs the suite in one process.
 # Whole test files per worker (--dist loadfile) measured 10-15 % faster than test by test on 2 cores.
@@ -45,3 +51,9 @@ lint: $(VENV)/.dev
 
 bench: $(VENV)/.dev translations
 	$(BIN)/python bench/pages.py
+
+# Two app instances (127.0.0.2, 127.0.0.3) behind nginx with TLS on 127.0.0.1, one PostgreSQL, one
+# Redis, one shared storage path and the job worker: drives a login, an upload and its download from
+# the other instance, a rate limit across both, a job, slow clients; then stops it all.
+rehearse: $(VENV)/.runtime translations
+	$(BIN)/python deploy/rehearse.py

@@ -15,6 +15,7 @@ Stops everything it started.
 
     .venv/bin/python bench/pages.py --rounds 3           # or: make bench
     .venv/bin/python bench/pages.py --database-url sqlite:////tmp/big.db --pages /sponsors/
+    .venv/bin/python bench/pages.py --database-url postgresql+psycopg://... --pre-ping  # its cost
 """
 from __future__ import annotations
 
@@ -254,6 +255,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="measure the whole plan this many times; min, median and max "
                              "of each ratio are printed")
     parser.add_argument("--tool", choices=("auto", "wrk", "python"), default="auto")
+    parser.add_argument("--pre-ping", action="store_true",
+                        help="DB_PRE_PING=1: ping each pooled connection before use (compare the "
+                             "rates with and without to see what the ping costs)")
     args = parser.parse_args(argv)
 
     tool = args.tool
@@ -273,6 +277,7 @@ def main(argv: list[str] | None = None) -> int:
         "UPLOAD_DIR": str(tmp / "uploads"),
         "PUBLIC_BASE_URL": f"http://{HOST}",  # the demo's documents are issued by seed-demo
         "FLASK_DEBUG": "0",
+        "DB_PRE_PING": "1" if args.pre_ping else "0",
     }
     proc = None
     try:
@@ -301,7 +306,8 @@ def main(argv: list[str] | None = None) -> int:
         if load > cores / 2:
             print(f"warning: load average {load:.1f} on {cores} cores: other work skews the figures",
                   flush=True)
-        print(f"gunicorn {args.workers} sync workers on {HOST}:{port}; {tool}, "
+        print(f"gunicorn {args.workers} sync workers on {HOST}:{port}; pre-ping "
+              f"{'on' if args.pre_ping else 'off'}; {tool}, "
               f"{args.connections} connections, {args.seconds:g} s per page; signed in as "
               f"{args.login}", flush=True)
         for path, jar in plan:

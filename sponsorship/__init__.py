@@ -8,12 +8,12 @@ from pathlib import Path
 from flask import Flask, flash, g, redirect, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from sponsorship.audit.enforce import enforced
 from sponsorship.config import ROOT, Config
-from sponsorship.core.app import UNSAFE_METHODS, App
+from sponsorship.core.app import UNSAFE_METHODS, App, is_disconnect
 from sponsorship.core.db import install_sqlite_hooks
 from sponsorship.core.errors import DomainError, PermissionDenied
 from sponsorship.core.formatting import register_filters
@@ -47,6 +47,9 @@ def create_app(overrides: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
     _init_extensions(app)
+    from sponsorship.core import observability
+
+    observability.init_app(app)  # first: its request id and timer wrap every other hook
     _register_blueprints(app)
     _register_hooks(app)
     _register_errors(app)
@@ -73,6 +76,15 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=locale_selector)
     install_template_gettext(app)
+    from sponsorship.core import (
+        backup,
+        shared,  # also registers the sqlite:// rate-limit storage
+    )
+    from sponsorship.jobs import queue
+
+    shared.init_app(app)
+    queue.init_app(app)
+    backup.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -117,6 +129,7 @@ BLUEPRINTS = [
     "sponsorship.agreements.views:bp",
     "sponsorship.billing.views:bp",
     "sponsorship.notifications.views:bp",
+    "sponsorship.jobs.views:bp",
 ]
 
 
@@ -168,11 +181,27 @@ def _register_hooks(app: Flask) -> None:
                 "current_locale": str(get_locale() or "id")}
 
 
+DATABASE_UNAVAILABLE = _l("Basis data sedang tidak dapat dihubungi, dan tidak ada yang disimpan. "
+                          "Silakan coba lagi sebentar lagi.")
+
+
+def _unavailable_errors() -> tuple[type, ...]:
+    """Driver errors that mean "the database is not answering" (connection refused, shut down)."""
+    found: list[type] = []
+    try:
+        import psycopg
+
+        found.append(psycopg.OperationalError)
+    except ImportError:  # pragma: no cover - psycopg is a dependency
+        pass
+    return tuple(found)
+
+
 def _register_errors(app: Flask) -> None:
     def page(code: int, message=None):
         return render_template("errors/error.html", code=code, message=message), code
 
-    for code in (400, 403, 404, 405, 413, 429, 500):
+    for code in (400, 403, 404, 405, 413, 429, 500, 503):
         app.register_error_handler(code, lambda e, c=code: page(c))
 
     @app.errorhandler(CSRFError)
@@ -201,9 +230,37 @@ def _register_errors(app: Flask) -> None:
     @app.errorhandler(IntegrityError)
     def integrity_error(e: IntegrityError):
         # A unique key or a check lost to a concurrent request, mostly at the commit point.
-        app.logger.warning("refused by the database: %s", e.orig)
+        # The constraint's name only: the driver's message repeats the row's values.
+        diag = getattr(e.orig, "diag", None)
+        app.logger.warning("refused by the database: %s %s", type(e.orig).__name__,
+                           getattr(diag, "constraint_name", None) or "")
         return refusal(409, _l("Data ini baru saja diubah oleh permintaan lain. Muat ulang halaman "
                                "dan periksa lagi sebelum menyimpan."))
+
+    @app.errorhandler(DBAPIError)
+    def database_unavailable(e: DBAPIError):
+        # A lost connection (a reading request was already run once more, see core.app) or a
+        # database that does not answer: nothing was saved, and trying again is the right advice.
+        # Any other driver error is a bug: the 500 page, logged with its traceback.
+        db.session.rollback()
+        busy = "database is locked" in str(e.orig)  # SQLite: a writer held the lock past busy_timeout
+        if is_disconnect(e) or busy or isinstance(e.orig, _unavailable_errors()):
+            app.logger.error("database unavailable: %s", type(e.orig).__name__)
+            return page(503, DATABASE_UNAVAILABLE)
+        app.logger.exception("database error")
+        return page(500)
+
+    @app.errorhandler(OSError)
+    def storage_error(e: OSError):
+        # A write that did not go through core.files (which refuses with a message itself).
+        from sponsorship.core import files
+
+        db.session.rollback()
+        if e.errno in files.FULL_ERRNOS:
+            app.logger.error("storage full: %s", e.strerror)
+            return page(507, files.storage_refusal(e).message)
+        app.logger.exception("input/output error")
+        return page(500)
 
     @app.route("/healthz")
     def healthz():

@@ -60,6 +60,12 @@ def _text(text: str) -> str:
     return text
 
 
+def _choice(text: str, allowed: tuple[str, ...]) -> str:
+    if text not in allowed:
+        raise ValueError("expected one of " + ", ".join(allowed))
+    return text
+
+
 def _database_url(text: str) -> str:
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError
@@ -90,11 +96,35 @@ def _rate_limit(text: str) -> str:
 def _limiter_storage(text: str) -> str:
     from limits.storage import SCHEMES
 
+    import sponsorship.core.shared  # noqa: F401  (registers the sqlite:// storage of one host)
+
     scheme = text.partition("://")[0]
     if "://" not in text or scheme not in SCHEMES:
         raise ValueError(f"unknown storage {scheme!r}: memory://, redis://host:port/db, "
                          "memcached://host:port ...")
     return text
+
+
+def _redis_url(text: str) -> str:
+    scheme = text.partition("://")[0]
+    if "://" not in text or scheme not in ("redis", "rediss", "unix"):
+        raise ValueError("expected redis://host:port/db, rediss://... or unix:///path")
+    return text
+
+
+def _addresses(text: str) -> tuple:
+    """"127.0.0.1, 10.0.0.0/24" -> networks; an empty list is refused (unset means loopback)."""
+    networks = []
+    for item in text.split(","):
+        item = item.strip()
+        if item:
+            try:
+                networks.append(ipaddress.ip_network(item, strict=False))
+            except ValueError:
+                raise ValueError(f"{item!r} is not an address or network such as 10.0.0.0/24") from None
+    if not networks:
+        raise ValueError("list at least one address or network")
+    return tuple(networks)
 
 
 @dataclass(frozen=True)
@@ -120,7 +150,12 @@ ENVIRONMENT: tuple[EnvSetting, ...] = (
                "officials' signing certificates (PKCS#12, outside the database); unset: instance/signing"),
     EnvSetting("SIGNING_KEY_PASSWORD", _text, None,
                "encrypts the stored signing keys; unset: generated once into instance/", secret=True),
-    EnvSetting("UPLOAD_DIR", _text, None, "uploads and issued documents; unset: instance/uploads"),
+    EnvSetting("UPLOAD_DIR", _text, None,
+               "the storage path: uploads, issued documents, import previews (a volume shared by "
+               "every host); unset: instance/uploads"),
+    EnvSetting("REDIS_URL", _redis_url, None,
+               "Redis for the job queue, rate limits and job progress shared by every worker and "
+               "host; unset: SQLite files under instance/ (one host only)", secret=True),
     EnvSetting("MAX_CONTENT_LENGTH", _whole(1), 60 * MIB, "largest request body, in bytes"),
     EnvSetting("IMPORT_MAX_BYTES", _whole(1), 50 * MIB, "largest registry import file, in bytes"),
     EnvSetting("LINKAGE_BACKEND", _linkage_backend, "auto",
@@ -128,13 +163,25 @@ ENVIRONMENT: tuple[EnvSetting, ...] = (
                "process), duckdb or postgres"),
     EnvSetting("SESSION_COOKIE_SECURE", _flag, True, "session cookie only over https"),
     EnvSetting("SESSION_HOURS", _whole(1), 8, "how long a sign-in lasts, in hours"),
-    EnvSetting("RATELIMIT_STORAGE_URI", _limiter_storage, "memory://",
-               "where login throttling counts (memory:// is per worker process)", secret=True),
+    EnvSetting("RATELIMIT_STORAGE_URI", _limiter_storage, None,
+               "where login throttling counts; unset: REDIS_URL, else a SQLite file under instance/ "
+               "shared by the workers of one host (memory:// is per process: never with 2 workers)",
+               secret=True),
     EnvSetting("LOGIN_LIMIT_PER_ACCOUNT", _rate_limit, "5 per 15 minutes", "failed logins per account"),
     EnvSetting("LOGIN_LIMIT_PER_ADDRESS", _rate_limit, "20 per 15 minutes", "failed logins per address"),
     EnvSetting("TRACK_LIMIT", _rate_limit, "10 per 10 minutes", "status look-ups on /track per address"),
     EnvSetting("TRUSTED_PROXIES", _whole(0), 0, "proxies in front of the app whose X-Forwarded-* count"),
     EnvSetting("PASSWORD_MIN_LENGTH", _whole(8), 10, "shortest password accepted"),
+    EnvSetting("REDIS_NAMESPACE", _text, "sponsorship",
+               "what this installation's keys in Redis begin with (job queue, rate limits, progress): "
+               "the same on every host of one installation, another for another installation"),
+    EnvSetting("METRICS_ALLOWED", _addresses, None,
+               "addresses or networks that may read /metrics; unset: loopback only"),
+    EnvSetting("PROMETHEUS_MULTIPROC_DIR", _text, None,
+               "an empty directory where every gunicorn worker of a host writes its metrics, so "
+               "/metrics adds them up; unset: each process reports its own"),
+    EnvSetting("LOG_FORMAT", lambda t: _choice(t, ("json", "text")), "json",
+               "json: one JSON object per line (request id, user, route, status, duration)"),
     EnvSetting("BENCH_ROUTES", _flag, False, "the /bench/ routes of bench/pages.py (never in production)"),
     EnvSetting("NIK_KEY_ID", _text, "k1",
                "id of the current NIK key, stored beside every encrypted NIK"),
@@ -229,8 +276,23 @@ class Config:
         # total_seconds: timedelta.seconds is 0 for whole days, and 0 would expire every token.
         self.WTF_CSRF_TIME_LIMIT = int(self.PERMANENT_SESSION_LIFETIME.total_seconds())
 
-        # Login throttling; use redis://... when several workers or hosts serve the app.
-        self.RATELIMIT_STORAGE_URI = v["RATELIMIT_STORAGE_URI"]
+        # Shared state (sponsorship/core/shared.py): Redis when several hosts serve the app; the
+        # embedded default keeps it in SQLite files under instance/, shared by one host's workers.
+        self.REDIS_URL = v["REDIS_URL"]
+        self.SHARED_SQLITE = str(instance_path / "shared.db")
+        self.JOBS_SQLITE = str(instance_path / "jobs-queue.db")
+        self.JOBS_IMMEDIATE = False  # tests: a job runs at its request's commit, in that process
+        self.JOBS_NAME = v["REDIS_NAMESPACE"]
+        self.METRICS_ALLOWED = v["METRICS_ALLOWED"]
+        self.LOG_FORMAT = v["LOG_FORMAT"]
+        self.PROMETHEUS_MULTIPROC_DIR = v["PROMETHEUS_MULTIPROC_DIR"]
+        # Login throttling counts, shared by every worker (and host, with Redis). If the store
+        # stops answering, each process counts in memory until it is back, rather than failing
+        # every sign-in; the readiness check reports the store as down meanwhile.
+        self.RATELIMIT_STORAGE_URI = (v["RATELIMIT_STORAGE_URI"] or v["REDIS_URL"]
+                                      or f"sqlite:///{self.SHARED_SQLITE}")
+        self.RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+        self.RATELIMIT_KEY_PREFIX = v["REDIS_NAMESPACE"]
         self.RATELIMIT_HEADERS_ENABLED = False
         self.LOGIN_LIMIT_PER_ACCOUNT = v["LOGIN_LIMIT_PER_ACCOUNT"]
         self.LOGIN_LIMIT_PER_ADDRESS = v["LOGIN_LIMIT_PER_ADDRESS"]

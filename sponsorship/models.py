@@ -13,6 +13,7 @@ from sponsorship.billing.models import Invoice, Payment  # noqa: F401
 from sponsorship.disbursements.models import Disbursement  # noqa: F401
 from sponsorship.documents.models import Document, DocumentCounter  # noqa: F401
 from sponsorship.eligibility.models import EligibilityPolicy  # noqa: F401
+from sponsorship.jobs.models import Job  # noqa: F401
 from sponsorship.linkage.models import LinkCandidate, ResidentMerge  # noqa: F401
 from sponsorship.minutes.models import Approval, Minutes, MinutesAttendee, MinutesItem  # noqa: F401
 from sponsorship.notifications.models import NotificationSeen  # noqa: F401

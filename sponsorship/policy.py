@@ -16,7 +16,7 @@ from flask import abort
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from sponsorship.auth.models import ADMIN, APPROVER, OFFICE, SPONSOR, VERIFIER
+from sponsorship.auth.models import ADMIN, APPROVER, OFFICE, SPONSOR, VERIFIER, WORKER
 from sponsorship.core.errors import PermissionDenied
 from sponsorship.extensions import db
 
@@ -176,6 +176,12 @@ RULES: dict[str, Callable[..., bool]] = {
         obj is None or owner_sponsor_id(obj) == user.sponsor_id),
     "story.edit": _roles(*OFFICE),
     "notification.view": lambda user, obj=None: True,
+    # Long work on the queue: office staff see every job, anyone else only the jobs they started.
+    "job.list": _roles(*OFFICE),
+    "job.view": lambda user, obj=None: user.role in OFFICE or obj is None or (
+        obj.actor_id is not None and obj.actor_id == user.id),
+    "job.retry": _roles(*OFFICE),
+    "job.work": _roles(WORKER),
 
     # Workflow moves: each Transition names one of these (`Transition.action`).
     "pledge.agree": _roles(*OFFICE),

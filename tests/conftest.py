@@ -57,6 +57,8 @@ def app(database_url, tmp_path_factory):
         "UPLOAD_DIR": str(instance / "uploads"),
         "PUBLIC_BASE_URL": "https://csr.test",  # documents are issued outside requests too
         "SERVER_NAME": None,
+        "JOBS_IMMEDIATE": True,  # a job runs at its request's commit (tests/integration/test_jobs.py
+                                 # also runs one through a real worker on Redis)
     })
     with application.app_context():
         flask_migrate.upgrade(revision="heads")

@@ -36,3 +36,11 @@ def e2e_logout(page) -> None:
     """Sign out through the navigation bar's button."""
     with page.expect_navigation():
         page.locator("form[action$='/logout'] button[type=submit]").click()
+
+
+def after_job(client, response):
+    """Where a request that queued a job leads once the job has run (tests run jobs at once, see
+    JOBS_IMMEDIATE): the job's page, or what the job made (an import preview), redirects followed."""
+    assert response.status_code == 302 and "/jobs/" in response.headers["Location"], (
+        response.status_code, response.headers.get("Location"), response.data[:300])
+    return client.get(response.headers["Location"], follow_redirects=True)

@@ -36,6 +36,16 @@ class World:
     def fresh_user(self):
         return factories.make_user(role="verifier")
 
+    def job(self):
+        """A failed job nobody of the personas started (a scheduled one)."""
+        from sponsorship.extensions import db
+        from sponsorship.jobs.models import Job
+
+        job = Job(kind="bill-month", status="failed", params={"month": "2026-01"}, error="x")
+        db.session.add(job)
+        db.session.commit()
+        return job
+
     def coverage_figure(self):
         from datetime import date
 
@@ -125,6 +135,17 @@ ROUTES: list[dict] = [
      "url": lambda w: f"/notifications/open/invoice:{factories.invoice_for(w.company).id}:issued",
      "expect": expect(302, 404, 404, 302, 404, 404, 404)},
     {"rule": "/notifications/count", "url": "/notifications/count", "expect": SIGNED_IN},
+    # --- jobs: office staff see all; anyone else only the jobs they started (none here) ---
+    {"rule": "/jobs/", "url": "/jobs/", "expect": OFFICE_ONLY},
+    {"rule": "/jobs/<int:job_id>", "url": lambda w: f"/jobs/{w.job().id}",
+     "expect": expect(302, 200, 200, 404, 404, 404, 404)},
+    {"rule": "/jobs/<int:job_id>/status", "url": lambda w: f"/jobs/{w.job().id}/status",
+     "expect": expect(302, 200, 200, 404, 404, 404, 404)},
+    {"rule": "/jobs/<int:job_id>/retry", "method": "POST", "data": {},
+     "url": lambda w: f"/jobs/{w.job().id}/retry", "expect": expect(302, 302, 302, 403, 403, 403, 403)},
+    # --- operations: metrics from allowed addresses only (the test client is loopback) ---
+    {"rule": "/metrics", "url": "/metrics", "expect": expect(200, 200, 200, 200, 200, 200, 200)},
+    {"rule": "/readyz", "url": "/readyz", "expect": expect(200, 200, 200, 200, 200, 200, 200)},
     # --- user administration ---
     {"rule": "/admin/users/", "url": "/admin/users/", "expect": ADMIN_ONLY},
     {"rule": "/admin/users/new", "url": "/admin/users/new", "expect": ADMIN_ONLY},

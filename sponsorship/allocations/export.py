@@ -1,11 +1,9 @@
 """A pledge's allocation list in the shape BPJS registers Donasi JKN participants (NIK as text)."""
 from __future__ import annotations
 
-import csv
-import io
-
 from flask_babel import lazy_gettext as _l
 
+from sponsorship.core import export as spreadsheet
 from sponsorship.identity import cipher
 
 # (header, description) in the order BPJS's registration sheet expects them.
@@ -40,27 +38,11 @@ def rows(allocations) -> list[list[str]]:
 
 
 def to_csv(data: list[list[str]]) -> bytes:
-    buf = io.StringIO()
-    w = csv.writer(buf)
-    w.writerow([h for h, _ in EXPORT_COLUMNS])
-    w.writerows(data)
-    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+    return spreadsheet.to_csv([h for h, _ in EXPORT_COLUMNS], data)
 
 
 def to_xlsx(data: list[list[str]]) -> bytes:
-    from openpyxl import Workbook
-
-    wb = Workbook(write_only=False)
-    ws = wb.active
-    ws.title = "Pendaftaran"
-    ws.append([h for h, _ in EXPORT_COLUMNS])
-    for row in data:
-        ws.append(row)
-    # Identity numbers are strings already; the text format keeps Excel from re-reading them as numbers.
-    for col in ("A", "B", "I"):
-        for cell in ws[col]:
-            cell.number_format = "@"
-            cell.data_type = "s"
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    # Identity numbers (NIK, KK, JKN card) are kept as text: Excel would re-read them as numbers.
+    return spreadsheet.to_xlsx([spreadsheet.Sheet(
+        title="Pendaftaran", header=[h for h, _ in EXPORT_COLUMNS], rows=data, text_columns=(1, 2, 9),
+        bold_header=False)])

@@ -14,6 +14,7 @@ from sponsorship.allocations.models import END_REASONS, HOLDING, Allocation
 from sponsorship.beneficiaries import service as registry
 from sponsorship.beneficiaries.models import Beneficiary
 from sponsorship.beneficiaries.text import initials
+from sponsorship.core import export as spreadsheet
 from sponsorship.eligibility import service as eligibility
 from sponsorship.extensions import db
 from sponsorship.pledges.models import PREMIUM, Pledge
@@ -132,9 +133,9 @@ def export_file(pledge_id: int, fmt: str):
         abort(404)
     data = export.rows(db.session.scalars(service.pledge_allocations(p, holding_only=True)).all())
     if fmt == "csv":
-        body, mime = export.to_csv(data), "text/csv"
+        body, mime = export.to_csv(data), spreadsheet.CSV_MIME
     else:
-        body, mime = export.to_xlsx(data), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        body, mime = export.to_xlsx(data), spreadsheet.XLSX_MIME
     return Response(body, mimetype=mime, headers={
         "Content-Disposition": f"attachment; filename=pendaftaran-bpjs-komitmen-{p.id}.{fmt}"})
 

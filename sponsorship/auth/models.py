@@ -17,6 +17,8 @@ if TYPE_CHECKING:
 
 ADMIN, STAFF, SPONSOR, VERIFIER, APPROVER = "admin", "staff", "sponsor", "verifier", "approver"
 ROLES = (ADMIN, STAFF, SPONSOR, VERIFIER, APPROVER)
+# The job queue's worker moving a job through its life cycle: a principal, never an account's role.
+WORKER = "worker"
 OFFICE = (ADMIN, STAFF)  # the secretariat: what one may do, the other may too (admin adds more)
 ROLE_LABELS = {
     ADMIN: _l("Administrator"),

@@ -48,7 +48,10 @@ def _guard(actor) -> None:
 # --- import ------------------------------------------------------------------------------------
 
 def _preview_dir() -> Path:
-    path = Path(current_app.instance_path) / "imports"
+    """On the storage path shared by every host: the worker that confirms may run elsewhere."""
+    from sponsorship.core.uploads import upload_root
+
+    path = upload_root() / "imports"
     path.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -64,13 +67,14 @@ def preview_import(*, actor, data: bytes, file_name: str, source: str):
     plan, links = _plan(parsed)
     token = secrets.token_hex(16)
     _forget_stale_previews()
-    # Both files belong to the batch row: a preview whose transaction fails leaves neither.
-    files.written(_preview_dir() / token)
-    files.written(_preview_dir() / f"{token}.invalid.json")
-    (_preview_dir() / token).write_bytes(data)
+    # Both files belong to the batch row: a preview whose transaction fails leaves neither. They
+    # hold full NIKs, so they are encrypted at rest (and removed once the import is confirmed).
+    seal = cipher().seal
+    files.write_new(_preview_dir() / token, seal(data, purpose="import-preview"))
     # The invalid rows, so the preview page lists them without parsing the file again.
-    (_preview_dir() / f"{token}.invalid.json").write_text(json.dumps(
-        [{"line": i["line"], "reason": str(i["reason"])} for i in parsed.invalid], ensure_ascii=False))
+    files.write_new(_preview_dir() / f"{token}.invalid.json", seal(json.dumps(
+        [{"line": i["line"], "reason": str(i["reason"])} for i in parsed.invalid],
+        ensure_ascii=False).encode(), purpose="import-invalid"))
     batch = ImportBatch(source=source, status="previewed", file_name=Path(file_name).name[:255] or "-",
                         sha256=importer.sha256_of(data), token=token,
                         uploaded_by_id=getattr(actor, "id", None), total_rows=parsed.total,
@@ -104,7 +108,10 @@ def load_preview(batch: ImportBatch):
     path = _preview_dir() / batch.token
     if batch.status != "previewed" or not path.exists():
         raise DomainError(_l("Pratinjau impor ini sudah tidak berlaku; unggah ulang berkasnya."))
-    data = path.read_bytes()
+    try:
+        data = cipher().unseal(path.read_bytes(), purpose="import-preview")
+    except ValueError:
+        raise DomainError(_l("Pratinjau impor ini sudah tidak berlaku; unggah ulang berkasnya.")) from None
     parsed = importer.parse_file(data, file_name=batch.file_name, source=batch.source,
                                  max_bytes=current_app.config["IMPORT_MAX_BYTES"])
     return parsed, _plan(parsed)
@@ -117,6 +124,7 @@ def confirm_import(batch: ImportBatch, *, actor) -> dict[str, Any]:
     # A compare-and-set claim: of two confirmations arriving together only one applies it.
     IMPORT_FLOW.move(batch, "apply", actor=actor, values={"applied_at": utcnow()})
     files.remove_after_commit(_preview_dir() / batch.token)  # the kept upload is no longer needed
+    files.remove_after_commit(_preview_dir() / f"{batch.token}.invalid.json")
     return _apply(batch, parsed, plan, links, actor=actor)
 
 
@@ -134,7 +142,7 @@ def preview_invalid_rows(batch: ImportBatch) -> list[dict]:
     """The invalid rows found when the file was previewed (kept beside it), else none."""
     path = _preview_dir() / f"{batch.token}.invalid.json"
     try:
-        return json.loads(path.read_text())
+        return json.loads(cipher().unseal(path.read_bytes(), purpose="import-invalid"))
     except (OSError, ValueError):
         return []
 

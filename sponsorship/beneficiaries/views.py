@@ -1,15 +1,12 @@
 """Registry screens: search, detail, import with preview, reconciliation queue."""
 from __future__ import annotations
 
-import csv
-import io
-
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
-from sponsorship import policy
+from sponsorship import jobs, policy
 from sponsorship.allocations.models import Allocation
 from sponsorship.audit.service import history
 from sponsorship.beneficiaries import importer, service
@@ -24,13 +21,15 @@ from sponsorship.beneficiaries.models import (
     ImportBatch,
     SourceRecord,
 )
-from sponsorship.core.forms import form_refusals
+from sponsorship.core import export as spreadsheet
+from sponsorship.core.errors import DomainError
 from sponsorship.core.http import page_number
 from sponsorship.core.pagination import keyset_page
 from sponsorship.eligibility import service as eligibility
 from sponsorship.eligibility.forms import FactsForm
 from sponsorship.extensions import db
 from sponsorship.identity import cipher
+from sponsorship.jobs.kinds import keep_upload
 from sponsorship.regions.service import all_regions
 
 bp = Blueprint("beneficiaries", __name__, url_prefix="/beneficiaries")
@@ -95,14 +94,15 @@ def import_upload():
         if upload is None or not upload.filename:
             flash(_l("Pilih berkas CSV atau XLSX."), "danger")
             return redirect(url_for(".import_upload"))
-        with form_refusals(None) as outcome:
-            batch, parsed, plan = service.preview_import(actor=current_user, data=upload.read(),
-                                                         file_name=upload.filename, source=source)
-        if not outcome.ok:
-            flash(str(outcome.error.message), "danger")
-            return render_template("beneficiaries/import.html", SOURCES=SOURCES, batches=_recent_batches(),
-                                   selected=source), 400
-        return redirect(url_for(".import_preview", batch_id=batch.id))
+        if source not in SOURCES:
+            flash(_l("Pilih sumber data."), "danger")
+            return redirect(url_for(".import_upload"))
+        # Checking and comparing a large list takes long: a job does it off the request (the
+        # upload is kept encrypted for it), and its page shows the progress, then the preview.
+        policy.authorise("beneficiary.import", user=current_user)
+        job = jobs.start("registry-preview", actor=current_user, params={
+            "upload": keep_upload(upload.read()), "file_name": upload.filename[:255], "source": source})
+        return redirect(url_for("jobs.detail", job_id=job.id))
     return render_template("beneficiaries/import.html", SOURCES=SOURCES, batches=_recent_batches(),
                            selected=request.args.get("source", "manual"))
 
@@ -123,10 +123,12 @@ def import_preview(batch_id: int):
 @policy.require("beneficiary.import")
 def import_confirm(batch_id: int):
     batch = db.session.get(ImportBatch, batch_id) or abort(404)
-    service.confirm_import(batch, actor=current_user)
-    flash(_l("Impor selesai: %(c)s baru, %(u)s berubah, %(n)s tetap.", c=batch.created_count,
-             u=batch.updated_count, n=batch.unchanged_count), "success")
-    return redirect(url_for(".import_preview", batch_id=batch.id))
+    if batch.status != "previewed":
+        raise DomainError(service.IMPORT_FLOW.stale_message)
+    policy.authorise("beneficiary.import", user=current_user)
+    job = jobs.start("registry-confirm", actor=current_user, params={"batch_id": batch.id},
+                     rows_total=batch.total_rows)
+    return redirect(url_for("jobs.detail", job_id=job.id))
 
 
 @bp.route("/import/columns")
@@ -142,9 +144,7 @@ def import_columns():
 def import_template(source: str):
     if source not in SOURCES:
         abort(404)
-    buf = io.StringIO()
-    csv.writer(buf).writerow(list(importer.columns_for(source)))
-    return Response("\ufeff" + buf.getvalue(), mimetype="text/csv",
+    return Response(spreadsheet.to_csv(list(importer.columns_for(source)), []), mimetype=spreadsheet.CSV_MIME,
                     headers={"Content-Disposition": f"attachment; filename=templat-{source}.csv"})
 
 

@@ -79,16 +79,13 @@ def run():
     if not form.validate_on_submit():
         flash(_l("Bulan tagihan tidak sah."), "danger")
         return redirect(url_for("billing.index"))
-    with form_refusals(None) as outcome:
-        counts = service.bill_month(form.month.data, actor=current_user)
-    if not outcome.ok:
-        flash(str(outcome.error.message), "danger")
-    else:
-        flash(_l("Tagihan %(month)s: %(created)s dibuat, %(existing)s sudah ada, %(empty)s tanpa peserta.",
-                 month=form.month.data.strftime("%Y-%m"), **{k: counts[k] for k in
-                                                             ("created", "existing", "empty")}),
-              "success")
-    return redirect(url_for("billing.index"))
+    # Invoices and their PDFs for every active pledge: a job, whose page shows the counts.
+    policy.authorise("billing.run", user=current_user)
+    from sponsorship import jobs
+
+    job = jobs.start("bill-month", actor=current_user,
+                     params={"month": form.month.data.strftime("%Y-%m"), "pdf": True})
+    return redirect(url_for("jobs.detail", job_id=job.id))
 
 
 @bp.route("/invoices/<int:invoice_id>")

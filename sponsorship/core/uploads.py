@@ -121,6 +121,8 @@ def store_upload(
                                  mb=f"{max_bytes / (1024 * 1024):g}"))
         files.written(final)
         os.replace(tmp, final)
+    except OSError as exc:  # a full disk: a message, and the partial file goes (below)
+        raise files.storage_refusal(exc) from exc
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
@@ -165,11 +167,12 @@ def open_upload(relpath: str):
     return open(resolve_upload(relpath), "rb")  # noqa: SIM115 - the caller closes it
 
 
-def send_upload(relpath: str, *, mime: str, download_name: str, inline: bool | None = None):
+def send_upload(relpath: str, *, mime: str, download_name: str):
     """Serve a stored file; call only after the view's policy check.
 
-    Images and PDFs open inline by default; anything else is an attachment. The mime type is
-    the one recorded at upload (detected from content), never the client's claim.
+    Always an attachment with nosniff: a file someone uploaded never renders inside the app's
+    origin (an uploaded PDF or image opened inline runs the browser's viewer on our address).
+    The mime type is the one recorded at upload (detected from content), never the client's claim.
     """
     try:
         path = resolve_upload(relpath)
@@ -177,9 +180,7 @@ def send_upload(relpath: str, *, mime: str, download_name: str, inline: bool | N
         from flask import abort
 
         abort(404)
-    if inline is None:
-        inline = mime in {"application/pdf", "image/jpeg", "image/png"}
-    response = send_file(path, mimetype=mime, as_attachment=not inline,
+    response = send_file(path, mimetype=mime, as_attachment=True,
                          download_name=_clean_original_name(download_name), max_age=0)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"

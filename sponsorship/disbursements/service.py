@@ -4,7 +4,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, update
+from sqlalchemy import exists, func, update
+from sqlalchemy.exc import IntegrityError
 
 from sponsorship.audit import service as audit
 from sponsorship.core.errors import DomainError
@@ -42,9 +43,37 @@ def charge_fund(pledge_id: int, amount: int) -> bool:
     return result.rowcount == 1
 
 
+ALREADY_PAID = _l("Usulan ini sudah dicairkan; satu usulan hanya dicairkan sekali. Muat ulang "
+                  "halaman usulan untuk melihat pencairannya.")
+
+
+def _paid(proposal_id: int) -> bool:
+    return db.session.scalar(db.select(exists().where(Disbursement.proposal_id == proposal_id)))
+
+
+def _claim(payout: Disbursement) -> None:
+    """Insert the payout row first: of simultaneous payouts of one proposal, the unique key lets
+    one through; the others wait for it and are refused like a payout that came later."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(payout)
+            db.session.flush()
+    except IntegrityError:
+        if _paid(payout.proposal_id):
+            raise DomainError(ALREADY_PAID) from None
+        raise
+
+
 def record_disbursement(proposal: AidProposal, *, actor, pledge: Pledge | None, data: dict,
                         receipt=None) -> Disbursement:
-    """Pay an approved proposal; with a receipt the proposal closes at once."""
+    """Pay an approved proposal; with a receipt the proposal closes at once.
+
+    A proposal is paid once. A second payout is refused with `ALREADY_PAID` (409), whether it
+    comes after the first (seen here) or at the same moment (the unique key on the payout's
+    proposal, claimed before the fund is charged, so the loser is not told the fund is empty).
+    """
+    if _paid(proposal.id):
+        raise DomainError(ALREADY_PAID)
     # A payer, and not whoever verified it (separation of duties, in the policy's rule).
     proposals.PROPOSAL_FLOW.check("disburse", proposal, actor)
     if pledge is None or pledge.programme != AID_FUND or pledge.status != ACTIVE:
@@ -70,14 +99,13 @@ def record_disbursement(proposal: AidProposal, *, actor, pledge: Pledge | None, 
         if not (bank and account and holder):
             raise DomainError(_l("Transfer memerlukan bank, nomor rekening dan nama pemilik rekening."),
                               field="account_number")
-    if not charge_fund(pledge.id, amount):
-        raise DomainError(_l("Saldo dana tidak cukup untuk pencairan ini."), field="pledge_id")
-    db.session.refresh(pledge, ["disbursed_amount"])
     payout = Disbursement(proposal_id=proposal.id, pledge_id=pledge.id, amount=amount, paid_on=paid_on,
                           method=method, bank_name=bank, account_number=account, account_holder=holder,
                           recorded_by_id=actor.id)
-    db.session.add(payout)
-    db.session.flush()
+    _claim(payout)
+    if not charge_fund(pledge.id, amount):
+        raise DomainError(_l("Saldo dana tidak cukup untuk pencairan ini."), field="pledge_id")
+    db.session.refresh(pledge, ["disbursed_amount"])
     audit.record_create(payout, actor=actor)
     audit.record(actor=actor, action="fund:charge", obj=pledge,
                  changes={"disbursed_amount": [pledge.disbursed_amount - amount, pledge.disbursed_amount]},

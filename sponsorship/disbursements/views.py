@@ -44,6 +44,8 @@ def create(proposal_id: int):
         if outcome.ok:
             flash(_l("Pencairan %(code)s dicatat.", code=proposal.code), "success")
             return redirect(url_for("proposals.detail", proposal_id=proposal.id))
+        # Refused (already paid, the fund's balance): 409, as a conflict with the data is.
+        return render_template("disbursements/form.html", form=form, proposal=proposal), 409
     return render_template("disbursements/form.html", form=form, proposal=proposal)
 
 

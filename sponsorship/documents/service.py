@@ -83,9 +83,9 @@ def _store(pdf: bytes, kind: str) -> str:
     folder = root / kind
     folder.mkdir(parents=True, exist_ok=True)
     name = f"{uuid.uuid4().hex}.pdf"
-    files.written(folder / name)  # goes again if the transaction does not commit
-    with open(folder / name, "xb") as out:  # never overwrite: issued bytes are final
-        out.write(pdf)
+    # Never overwritten (issued bytes are final); goes again if the transaction does not
+    # commit; a full disk is a refusal with a message and leaves no empty file.
+    files.write_new(folder / name, pdf)
     return f"{kind}/{name}"
 
 

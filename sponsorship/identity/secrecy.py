@@ -30,6 +30,7 @@ KINDS = ("nik", "kk")  # also the associated data: a KK ciphertext never decrypt
 _SALT = b"sponsorship.identity"
 _INFO_ENCRYPTION = b"nik encryption key v1"
 _INFO_INDEX = b"nik blind index key v1"
+_SEALED = b"SEALED1:"  # how a sealed file begins
 
 
 class NikKeyError(RuntimeError):
@@ -116,6 +117,29 @@ class NikCipher:
             return None
         raw = base64.urlsafe_b64decode(token.encode())
         return self._key(key_id).aead.decrypt(raw[:12], raw[12:], kind.encode()).decode()
+
+    def seal(self, data: bytes, *, purpose: str) -> bytes:
+        """Encrypt a whole file that holds NIKs (an import kept for its confirmation) with the
+        current key: magic, key id, nonce, ciphertext. `purpose` is bound as associated data."""
+        key_id = self.current.id.encode()
+        nonce = os.urandom(12)
+        sealed = self.current.aead.encrypt(nonce, data, b"file:" + purpose.encode())
+        return _SEALED + bytes([len(key_id)]) + key_id + nonce + sealed
+
+    def unseal(self, blob: bytes, *, purpose: str) -> bytes:
+        """The bytes given to `seal`; ValueError when the blob is not one, or was altered."""
+        from cryptography.exceptions import InvalidTag
+
+        if not blob.startswith(_SEALED) or len(blob) < len(_SEALED) + 2:
+            raise ValueError("not a sealed file")
+        n = blob[len(_SEALED)]
+        start = len(_SEALED) + 1
+        key_id = blob[start:start + n].decode()
+        nonce = blob[start + n:start + n + 12]
+        try:
+            return self._key(key_id).aead.decrypt(nonce, blob[start + n + 12:], b"file:" + purpose.encode())
+        except InvalidTag:
+            raise ValueError("sealed file altered or sealed for another purpose") from None
 
     def blind_index(self, value: str, *, kind: str = "nik", key_id: str | None = None) -> str:
         """Keyed hash of a normalised number: equal numbers match, the number is not recoverable.

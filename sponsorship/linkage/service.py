@@ -45,7 +45,6 @@ MERGE_FLOW = Workflow(
 
 # A registry up to this size is deduplicated in the request that asks; above, `flask link-registry`
 # (or the background job queue) runs it.
-SYNC_RUN_LIMIT = 20_000
 CHUNK = 900  # below SQLite's bound-parameter limit
 # Fields a merge or an attach fills on the kept resident when it has none.
 FILLED_FIELDS = ("kk_number", "sex", "birth_date", "address", "rt", "rw", "region_code", "phone",

@@ -25,7 +25,7 @@ def queue():
     page = db.paginate(stmt, page=page_number(), per_page=current_app.config["PAGE_SIZE"], error_out=False)
     merges = db.session.scalars(select(ResidentMerge).order_by(ResidentMerge.id.desc()).limit(20)).all()
     return render_template("linkage/queue.html", page=page, merges=merges,
-                           registry_size=service.registry_size(), limit=service.SYNC_RUN_LIMIT)
+                           registry_size=service.registry_size())
 
 
 @bp.route("/<int:candidate_id>")
@@ -86,13 +86,13 @@ def unmerge(merge_id: int):
 @bp.route("/run", methods=["POST"])
 @policy.require("linkage.run")
 def run():
-    """Deduplicate the whole registry now when it is small; a big one runs from the shell (or, once
-    wired, the background job queue, which calls the same service.link_registry with progress)."""
-    size = service.registry_size()
-    if size > service.SYNC_RUN_LIMIT:
-        flash(_l("Registri berisi %(n)s warga: jalankan pencarian duplikat dari server "
-                 "(flask --app app link-registry).", n=size), "warning")
-        return redirect(url_for(".queue"))
+    """Look for probable duplicates across the whole registry, in the background: the job's page
+    shows its progress, then comes back to the queue with what it found."""
+    from sponsorship.jobs.service import start
+
+    policy.authorise("linkage.run", user=current_user)
+    job = start("link-registry", actor=current_user, rows_total=service.registry_size())
+    return redirect(url_for("jobs.detail", job_id=job.id))
     summary = service.link_registry(actor=current_user)
     flash(_l("Pencarian duplikat selesai: %(p)s pasangan, %(a)s digabung otomatis, %(r)s perlu ditinjau.",
              p=summary["pairs_found"], a=summary["auto"], r=summary["review"]), "success")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+from datetime import date
 
 from babel.numbers import format_decimal
 from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
@@ -11,6 +12,7 @@ from markupsafe import Markup
 
 from sponsorship import policy
 from sponsorship.audit.service import latest_event_id
+from sponsorship.core import export as spreadsheet
 from sponsorship.core.cache import FragmentCache
 from sponsorship.core.formatting import ui_locale as _ui_locale
 from sponsorship.core.forms import form_refusals
@@ -147,28 +149,10 @@ SHEETS = {"trend": _trend_sheet, "pledges": _pledges_sheet}
 @policy.require("uhc.view")
 def export(name: str):
     builder = SHEETS.get(name) or abort(404)
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
     title, header, rows = builder(service.dashboard())
-    book = Workbook()
-    sheet = book.active
-    sheet.title = title[:31]
-    sheet.append(header)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append(row)
-    for column in sheet.iter_cols(min_row=2):
-        for cell in column:
-            if hasattr(cell.value, "year"):
-                cell.number_format = "yyyy-mm"
-            elif isinstance(cell.value, int):
-                cell.number_format = "#,##0"
-    for letter, width in zip("ABCDEFGHI", (14, 14, 14, 14, 16, 16, 18, 18, 40), strict=False):
-        sheet.column_dimensions[letter].width = width
-    buffer = io.BytesIO()
-    book.save(buffer)
-    buffer.seek(0)
+    body = spreadsheet.to_xlsx([spreadsheet.Sheet(
+        title=title, header=header, rows=rows, widths=(14, 14, 14, 14, 16, 16, 18, 18, 40),
+        number_formats={date: "yyyy-mm", int: "#,##0"})])
+    buffer = io.BytesIO(body)
     return send_file(buffer, as_attachment=True, download_name=f"uhc-{name}.xlsx",
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+                     mimetype=spreadsheet.XLSX_MIME)

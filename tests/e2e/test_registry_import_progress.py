@@ -1,5 +1,7 @@
 """Registry import in Chromium: a large CSV uploads with a progress bar (percentage, then
-"Memeriksa baris…" while the server validates), and the preview with the counts follows."""
+"Memeriksa baris…" while the server queues the check), the check runs as a job whose page shows
+its progress (here jobs run at once, so its page goes straight on), and the preview with the
+counts follows."""
 from __future__ import annotations
 
 import pytest
@@ -83,19 +85,34 @@ def test_large_csv_upload_shows_progress_then_preview(page, live_server, app_ctx
     assert checking and shown[-1] == checking[-1]
     assert checking[-1]["text"] == "Memeriksa baris…" and checking[-1]["width"] == "100%"
 
+    # The check was a job: its page (kept for the record) shows every row done, at 100 %.
+    from sponsorship.extensions import db
+    from sponsorship.jobs.models import Job
 
-def test_refused_file_is_shown_in_place_and_the_form_works_again(page, live_server, app_ctx):
+    db.session.rollback()  # end the test's read snapshot, taken before the upload
+    job = db.session.scalar(db.select(Job).where(Job.kind == "registry-preview"))
+    assert (job.status, job.rows_done, job.rows_total) == ("done", ROWS, ROWS)
+    page.goto(f"{live_server}/jobs/{job.id}?stay=1")
+    assert page.get_by_test_id("job-percent").inner_text() == "100"
+    assert page.get_by_test_id("job-rows").inner_text() == str(ROWS)
+    assert page.get_by_test_id("job-result").is_visible() and errors == []
+
+
+def test_refused_file_is_shown_on_its_job_page_and_the_form_works_again(page, live_server, app_ctx):
     staff = factories.make_user(role="staff", username="staff_refused")
     e2e_login(page, live_server, staff.username, factories.DEFAULT_PASSWORD)
     page.goto(f"{live_server}/beneficiaries/import")
     page.set_input_files("#file", files=[{"name": "salah.csv", "mimeType": "text/csv",
                                           "buffer": b"foo,bar\n1,2\n"}])
-    page.get_by_role("button", name="Pratinjau").click()
-    alert = page.locator(".alert-danger")
+    with page.expect_navigation(url="**/jobs/*"):
+        page.get_by_role("button", name="Pratinjau").click()
+    alert = page.get_by_test_id("job-error")
     alert.wait_for()
     assert "kolom wajib tidak ada" in alert.inner_text()
-    assert page.url.endswith("/beneficiaries/import")
-    # The page that replaced the old one is enhanced again: a good file goes through with progress.
+    assert page.get_by_test_id("job-status").get_attribute("data-status") == "failed"
+    # From the refused job, straight back to the form, which works again with a good file.
+    page.get_by_test_id("upload-again").click()
+    page.wait_for_url("**/beneficiaries/import?source=manual")
     assert page.get_by_test_id("upload-progress").is_hidden()
     page.set_input_files("#file", files=[{"name": "warga.csv", "mimeType": "text/csv",
                                           "buffer": to_csv(generate_rows(3, seed=7))}])

@@ -9,11 +9,12 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from bs4 import BeautifulSoup
 
 from sponsorship.core.errors import DomainError
 from sponsorship.extensions import db
 from tests import factories
-from tests.pages import get_page, post_page
+from tests.pages import after_job, get_page, post_page
 
 ROOT = Path(__file__).resolve().parents[2]
 PALU_KELURAHAN = "72.71.01.1004"  # Besusu Barat, Kecamatan Palu Timur
@@ -203,12 +204,13 @@ def test_a_programme_in_kota_palu_says_palu_throughout(app, login, staff, approv
             b"7271015708450001,Siti Palu,Besusu Barat,PBPU,NONAKTIF,2,2\n"
             b"7271011708450002,Budi Palu,72.71.01.1006,PBPU,NONAKTIF,3,3\n"
             b"1971011708450003,Cici Babel,Bacang,PBPU,NONAKTIF,4,1\n")
-    response = post_page(client, "/beneficiaries/import", {
-        "source": "manual", "file": (io.BytesIO(rows), "warga-palu.csv")}, content_type="multipart/form-data")
-    preview = get_page(client, response.headers["Location"])
+    upload = {"source": "manual", "file": (io.BytesIO(rows), "warga-palu.csv")}
+    response = after_job(client, post_page(client, "/beneficiaries/import", upload,
+                                           content_type="multipart/form-data"))
+    preview = BeautifulSoup(response.get_data(as_text=True), "html.parser")
     assert preview.select_one("[data-count=created]").text == "2"
     assert 'Kelurahan "Bacang" tidak dikenal' in preview.select_one("[data-testid=invalid-rows]").text
-    batch_url = response.headers["Location"]
+    batch_url = response.request.path
     post_page(client, f"{batch_url}/confirm", {})
     residents = db.session.scalars(db.select(Beneficiary).order_by(Beneficiary.id)).all()
     assert [r.region_code for r in residents] == [PALU_KELURAHAN, "72.71.01.1006"]

@@ -19,7 +19,7 @@ from openpyxl import Workbook
 
 from sponsorship.beneficiaries.demo import HEADER
 from tests.factories import resident_row
-from tests.pages import get_page
+from tests.pages import after_job
 
 FIX = "ormat kolom NIK sebagai Teks di program lembar kerja, lalu ekspor ulang"
 ROOT = Path(__file__).resolve().parents[2]
@@ -63,9 +63,12 @@ def _upload(client, data: bytes, name: str, source: str = "dukcapil"):
 
 
 def _preview(client, data: bytes, name: str, source: str = "dukcapil"):
-    response = _upload(client, data, name, source)
-    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
-    return get_page(client, response.headers["Location"]), response.headers["Location"]
+    """The preview page the upload leads to once its job has run, and its address."""
+    from bs4 import BeautifulSoup
+
+    response = after_job(client, _upload(client, data, name, source))
+    assert response.status_code == 200, response.get_data(as_text=True)[:2000]
+    return BeautifulSoup(response.get_data(as_text=True), "html.parser"), response.request.path
 
 
 def _invalid(page) -> list[tuple[int, str]]:
@@ -76,19 +79,19 @@ def _invalid(page) -> list[tuple[int, str]]:
 def _refused(client, data: bytes, name: str) -> str:
     from sponsorship.beneficiaries.models import ImportBatch
 
-    response = _upload(client, data, name)
-    assert response.status_code == 400
+    response = after_job(client, _upload(client, data, name))
     assert _nothing_written() and _count(ImportBatch) == 0
     return " ".join(_page_text(response).split())
 
 
 def _page_text(response) -> str:
-    """The refusal as the page shows it: the error message above the form."""
+    """The refusal as the job's page shows it."""
     from bs4 import BeautifulSoup
 
-    alert = BeautifulSoup(response.get_data(as_text=True), "html.parser").select_one(".alert-danger")
-    assert alert is not None
-    return alert.text
+    page = BeautifulSoup(response.get_data(as_text=True), "html.parser")
+    error = page.select_one("[data-testid=job-error]")
+    assert error is not None, response.get_data(as_text=True)[:2000]
+    return error.text
 
 
 def _row(nik, name, **kw):

@@ -5,10 +5,11 @@ import io
 import json
 
 import pytest
+from bs4 import BeautifulSoup
 
 from sponsorship.beneficiaries.demo import HEADER, to_csv
 from tests.factories import resident_row
-from tests.pages import get_page, post_page
+from tests.pages import after_job, get_page, post_page
 
 
 def _count(model):
@@ -41,7 +42,8 @@ def test_preview_lists_each_invalid_row_with_line_and_reason(staff, login):
     response = post_page(client, "/beneficiaries/import", {
         "source": "manual", "file": (io.BytesIO(_file(BAD_ROWS)), "daftar.csv")},
         content_type="multipart/form-data")
-    page = get_page(client, response.headers["Location"])
+    preview = after_job(client, response)
+    page = BeautifulSoup(preview.data, "html.parser")
     assert page.select_one("[data-count=created]").text == "1"
     assert page.select_one("[data-count=invalid]").text == str(len(BAD_ROWS))
     rows = [[td.text for td in tr.select("td")] for tr in page.select("[data-testid=invalid-rows] tbody tr")]
@@ -49,7 +51,7 @@ def test_preview_lists_each_invalid_row_with_line_and_reason(staff, login):
         assert fragment in reason, (line, reason)
     assert [int(r[0]) for r in rows] == list(range(3, 3 + len(BAD_ROWS)))
     assert _count(Beneficiary) == 0  # a preview changes nothing
-    post_page(client, response.headers["Location"] + "/confirm", {})
+    after_job(client, post_page(client, preview.request.path + "/confirm", {}))
     assert _count(Beneficiary) == 1
 
 
@@ -67,7 +69,7 @@ def test_xlsx_with_numeric_nik_is_reported(staff, login):
     response = post_page(client, "/beneficiaries/import", {
         "source": "manual", "file": (io.BytesIO(buf.getvalue()), "daftar.xlsx")},
         content_type="multipart/form-data")
-    page = get_page(client, response.headers["Location"])
+    page = BeautifulSoup(after_job(client, response).data, "html.parser")
     assert page.select_one("[data-count=created]").text == "1"
     assert "notasi ilmiah" in page.select_one("[data-testid=invalid-rows]").text
 
@@ -83,11 +85,12 @@ def test_refused_file_changes_nothing(staff, login, data, name, message):
     from sponsorship.beneficiaries.models import Beneficiary, ImportBatch
 
     client = login(staff)
-    response = client.post("/beneficiaries/import",
-                           data={"source": "manual", "file": (io.BytesIO(data), name)},
-                           content_type="multipart/form-data")
-    assert response.status_code == 400
-    assert message in response.get_data(as_text=True)
+    response = after_job(client, client.post("/beneficiaries/import",
+                                             data={"source": "manual", "file": (io.BytesIO(data), name)},
+                                             content_type="multipart/form-data"))
+    page = BeautifulSoup(response.data, "html.parser")
+    assert page.select_one("[data-testid=job-status]")["data-status"] == "failed"
+    assert message in page.select_one("[data-testid=job-error]").text
     assert _count(Beneficiary) == 0 and _count(ImportBatch) == 0
 
 
@@ -97,12 +100,14 @@ def test_too_large_file_is_refused(app, staff, login):
     old = app.config["IMPORT_MAX_BYTES"]
     app.config["IMPORT_MAX_BYTES"] = 100
     try:
-        response = login(staff).post("/beneficiaries/import", data={
+        client = login(staff)
+        response = after_job(client, client.post("/beneficiaries/import", data={
             "source": "manual", "file": (io.BytesIO(_file(BAD_ROWS)), "besar.csv")},
-            content_type="multipart/form-data")
+            content_type="multipart/form-data"))
     finally:
         app.config["IMPORT_MAX_BYTES"] = old
-    assert response.status_code == 400 and "terlalu besar" in response.get_data(as_text=True)
+    assert "terlalu besar" in BeautifulSoup(response.data, "html.parser").select_one(
+        "[data-testid=job-error]").text
     assert _count(Beneficiary) == 0
 
 
@@ -125,16 +130,16 @@ def test_confirm_is_all_or_nothing(staff, login, monkeypatch):
     response = post_page(client, "/beneficiaries/import", {
         "source": "dukcapil", "file": (io.BytesIO(to_csv(rows)), "daftar.csv")},
         content_type="multipart/form-data")
+    preview_url = after_job(client, response).request.path
 
     def failing(*args, **kwargs):
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(importer, "open_discrepancies", failing)
-    client.application.config["PROPAGATE_EXCEPTIONS"] = False
-    try:
-        assert client.post(response.headers["Location"] + "/confirm").status_code == 500
-    finally:
-        client.application.config["PROPAGATE_EXCEPTIONS"] = None
+    failed = after_job(client, client.post(preview_url + "/confirm"))
+    page = BeautifulSoup(failed.data, "html.parser")
+    assert page.select_one("[data-testid=job-status]")["data-status"] == "failed"
+    assert "tidak ada yang diterapkan" in page.select_one("[data-testid=job-error]").text
     from sponsorship.extensions import db
 
     # Seen from another connection: nothing of the failed confirmation was committed.
@@ -143,12 +148,13 @@ def test_confirm_is_all_or_nothing(staff, login, monkeypatch):
             assert other.scalar(db.select(db.func.count()).select_from(model)) == 0
     db.session.rollback()  # the request shared the test's app context; end its transaction as teardown would
     monkeypatch.undo()
-    post_page(client, response.headers["Location"] + "/confirm", {})
+    done = after_job(client, post_page(client, preview_url + "/confirm", {}))
+    assert done.request.path == preview_url
     assert _count(Beneficiary) == 39 and _count(SourceRecord) == 39
     # Confirming the same preview again changes nothing.
-    preview_url = response.headers["Location"]
     again = client.post(preview_url + "/confirm", headers={"Referer": preview_url})
-    assert again.status_code == 302 and _count(SourceRecord) == 39
+    assert again.status_code == 302 and again.headers["Location"] == preview_url
+    assert _count(SourceRecord) == 39
 
 
 def test_second_import_counts_changed_unchanged_and_opens_discrepancies(app_ctx):
@@ -208,12 +214,14 @@ def test_template_download_has_the_source_columns(staff, login):
 def test_stale_previews_are_deleted(app, staff, login):
     import os
     import time
-    from pathlib import Path
 
     client = login(staff)
     post_page(client, "/beneficiaries/import", {
         "source": "manual", "file": (io.BytesIO(_file([])), "satu.csv")}, content_type="multipart/form-data")
-    folder = Path(app.instance_path) / "imports"
+    from sponsorship.beneficiaries.service import _preview_dir
+
+    with app.app_context():
+        folder = _preview_dir()
     (old,) = [p for p in folder.iterdir() if p.stat().st_size > 0][-1:]
     three_days = time.time() - 3 * 24 * 3600
     os.utime(old, (three_days, three_days))

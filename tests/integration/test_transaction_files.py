@@ -85,7 +85,7 @@ def test_an_import_preview_goes_with_its_transaction_and_is_removed_after_its_co
     assert upload.is_file()
     service.confirm_import(batch, actor=staff)
     db.session.commit()
-    assert not upload.exists() and (preview_dir / f"{batch.token}.invalid.json").is_file()
+    assert not upload.exists() and not (preview_dir / f"{batch.token}.invalid.json").exists()
 
 
 def test_an_issued_document_goes_with_a_failed_savepoint_or_transaction(app_ctx, staff, company_a):

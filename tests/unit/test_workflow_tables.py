@@ -15,6 +15,7 @@ from sponsorship.beneficiaries.service import IMPORT_FLOW
 from sponsorship.billing.service import BPJS_PAYMENT_FLOW, INVOICE_FLOW, PAYMENT_FLOW
 from sponsorship.core.errors import IllegalTransition, PermissionDenied
 from sponsorship.eligibility.service import POLICY_FLOW
+from sponsorship.jobs.service import JOB_FLOW
 from sponsorship.linkage.service import LINK_FLOW, MERGE_FLOW
 from sponsorship.minutes.service import MINUTES_FLOW
 from sponsorship.pledges.service import PLEDGE_FLOW
@@ -89,6 +90,13 @@ TABLES = {
     "resident_merge": (MERGE_FLOW, [
         ("unmerge", {"merged"}, "unmerged", "linkage.unmerge", False),
     ]),
+    "job": (JOB_FLOW, [
+        ("start", {"queued"}, "running", "job.work", False),
+        ("finish", {"running"}, "done", "job.work", False),
+        ("fail", {"queued", "running"}, "failed", "job.work", False),
+        ("requeue", {"running"}, "queued", "job.work", False),
+        ("retry", {"failed"}, "queued", "job.retry", False),
+    ]),
 }
 
 # policy action of a move -> the roles it allows (on an object no object-level rule refuses)
@@ -110,6 +118,7 @@ MOVE_ROLES = {
     "beneficiary.import": OFFICE,
     "eligibility.activate": {"admin"},
     "linkage.decide": OFFICE, "linkage.unmerge": OFFICE,
+    "job.work": {"worker"}, "job.retry": OFFICE,  # the worker is a principal, never an account's role
 }
 
 
