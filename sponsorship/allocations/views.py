@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -15,6 +15,7 @@ from sponsorship.beneficiaries import service as registry
 from sponsorship.beneficiaries.models import Beneficiary
 from sponsorship.beneficiaries.text import initials
 from sponsorship.core import export as spreadsheet
+from sponsorship.core.pagination import keyset_page
 from sponsorship.eligibility import service as eligibility
 from sponsorship.extensions import db
 from sponsorship.pledges.models import PREMIUM, Pledge
@@ -55,7 +56,8 @@ def search(pledge_id: int):
 def _pledge_page(p: Pledge, *, q: str):
     status = request.args.get("status", "holding")
     stmt = service.pledge_allocations(p, holding_only=status == "holding")
-    allocations = db.session.scalars(stmt).all()
+    allocations = keyset_page(stmt, (Allocation.id,), lambda allocation_id: (allocation_id,),
+                              per_page=current_app.config["PAGE_SIZE"])
     candidates = []
     if q:
         candidates = db.session.scalars(registry.search_stmt(q=q).where(eligibility.eligible_clause())

@@ -48,3 +48,55 @@ def test_audit_filter_offers_every_kind_of_object_once(admin, login):
     assert {"data warga", "komitmen", "perusahaan"} <= kinds and len(offered) == len(kinds)
     assert offered == sorted(offered)
     assert {o["value"] for o in page.select("#a-type option")[1:]} >= {"beneficiary", "pledge", "sponsor"}
+
+
+def _walk_ids(client, url, selector, attribute):
+    pages = []
+    while url:
+        page = get_page(client, url)
+        pages.append([int(row[attribute]) for row in page.select(selector)])
+        link = page.select_one("[data-testid=pagination] a[rel=next]")
+        url = link["href"] if link else None
+    return pages, page
+
+
+def test_invoices_page_newest_month_first_with_their_total(staff, login, company_a, monkeypatch):
+    from datetime import date
+
+    from sponsorship.billing import views
+    from tests import factories
+
+    monkeypatch.setattr(views, "PER_PAGE", 2)
+    months = [date(2026, m, 1) for m in (3, 1, 5, 2, 4)]
+    ids = {factories.invoice_for(company_a, persons=1, month=m).id: m for m in months}
+    newest_first = [i for i, _ in sorted(ids.items(), key=lambda kv: kv[1], reverse=True)]
+    pages, last = _walk_ids(login(staff), "/billing/", "tr[data-invoice]", "data-invoice")
+    assert pages == [newest_first[0:2], newest_first[2:4], newest_first[4:5]]
+    assert last.select_one("[data-testid=pagination] [data-total]")["data-total"] == "5"
+
+
+def test_a_pledges_allocations_page_with_their_total(staff, login, company_a, app, monkeypatch):
+    from datetime import date
+
+    from tests import factories
+
+    monkeypatch.setitem(app.config, "PAGE_SIZE", 2)
+    from sponsorship.allocations import service
+    from sponsorship.beneficiaries.models import Beneficiary
+    from sponsorship.extensions import db
+
+    pledge = factories.make_pledge(sponsor=company_a, status="agreed", quota=5)
+    residents = [factories.registry_resident() for _ in range(5)]
+    placed = [service.allocate(pledge, db.session.get(Beneficiary, r), actor=staff,
+                               start_month=date(2026, 1, 1)) for r in residents]
+    db.session.commit()
+    client = login(staff)
+    page = get_page(client, f"/allocations/pledge/{pledge.id}")
+    assert page.select_one("[data-testid=pagination] [data-total]")["data-total"] == "5"
+    seen, url = [], f"/allocations/pledge/{pledge.id}"
+    while url:
+        page = get_page(client, url)
+        seen.append(len(page.select("[data-testid=allocations] tbody tr")))
+        link = page.select_one("[data-testid=pagination] a[rel=next]")
+        url = link["href"] if link else None
+    assert seen == [2, 2, 1] and len(placed) == 5
