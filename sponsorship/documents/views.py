@@ -13,6 +13,7 @@ from flask_login import current_user, login_required
 from sponsorship import policy
 from sponsorship.core import uploads
 from sponsorship.core.forms import form_refusals
+from sponsorship.core.pagination import keyset_page
 from sponsorship.documents import official, service, signing
 from sponsorship.documents.forms import StoryForm, VerifyUploadForm
 from sponsorship.documents.models import APPROVAL_LETTER, MINUTES, VERIFICATION_SHEET, Document
@@ -24,6 +25,7 @@ verify_bp = Blueprint("verify", __name__, url_prefix="/verify")
 signing_bp = Blueprint("signing", __name__, url_prefix="/admin/signing")
 
 MAX_VERIFY_BYTES = 20 * 1024 * 1024
+PER_PAGE = 50
 
 
 @bp.app_errorhandler(NotReady)
@@ -49,8 +51,10 @@ def send_document(document: Document):
 @bp.route("/")
 @policy.require("document.list")
 def index():
-    stmt = policy.scope(db.select(Document), Document).order_by(Document.id.desc()).limit(200)
-    return render_template("verify/documents.html", documents=db.session.scalars(stmt).all())
+    # Newest first, a keyset page at a time, with the total (the list grows by every document).
+    documents = keyset_page(policy.scope(db.select(Document), Document), (Document.id,),
+                            lambda document_id: (document_id,), per_page=PER_PAGE, descending=True)
+    return render_template("verify/documents.html", documents=documents)
 
 
 @bp.route("/<int:document_id>.pdf")

@@ -100,3 +100,28 @@ def test_a_pledges_allocations_page_with_their_total(staff, login, company_a, ap
         link = page.select_one("[data-testid=pagination] a[rel=next]")
         url = link["href"] if link else None
     assert seen == [2, 2, 1] and len(placed) == 5
+
+
+def test_documents_page_newest_first_and_a_sponsor_counts_only_its_own(staff, login, company_a, company_b,
+                                                                     sponsor_a, monkeypatch):
+    from sponsorship.documents import views
+    from sponsorship.documents.models import Document
+    from sponsorship.extensions import db
+    from tests import factories
+
+    monkeypatch.setattr(views, "PER_PAGE", 2)
+    for company in (company_a, company_a, company_b, company_a):
+        factories.signed_agreement_record(factories.make_pledge(sponsor=company, status="agreed"))
+    db.session.commit()
+    ours = list(db.session.scalars(db.select(Document.id).where(Document.sponsor_id == company_a.id)
+                                   .order_by(Document.id.desc())))
+    seen, url, client = [], "/documents/", login(sponsor_a)
+    while url:
+        page = get_page(client, url)
+        seen.append([a["href"] for a in page.select("tbody a[href$='.pdf']")])
+        total = page.select_one("[data-testid=pagination] [data-total]")["data-total"]
+        link = page.select_one("[data-testid=pagination] a[rel=next]")
+        url = link["href"] if link else None
+    assert total == str(len(ours)) == "3"
+    assert [len(p) for p in seen] == [2, 1]
+    assert sum(seen, []) == [f"/documents/{i}.pdf" for i in ours]
