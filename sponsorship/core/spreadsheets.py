@@ -28,11 +28,12 @@ MIB = 1024 * 1024
 @dataclass(frozen=True)
 class ReadLimits:
     """How large an uploaded table may be. Sized for a city's agency list (300,000 residents of
-    about 20 columns) with room to spare, and small enough that refusing a file stays cheap."""
+    every column of the import template, 26 today) with room to spare, and small enough that
+    refusing a file stays cheap. Rows are read one at a time, so the cell bound is about time."""
 
     max_rows: int = 300_000  # data rows, without the header rows
     max_columns: int = 100  # cells in one row
-    max_cells: int = 6_000_000  # cells in the whole sheet (300,000 rows of 20)
+    max_cells: int = 12_000_000  # cells in the whole sheet (300,000 rows of 40)
     max_unpacked_bytes: int = 400 * MIB  # every zip member of an XLSX together, uncompressed
     max_member_bytes: int = 300 * MIB  # one zip member (the sheet), uncompressed
     max_shared_strings_bytes: int = 64 * MIB  # the XLSX string table (openpyxl loads it whole)

@@ -608,3 +608,11 @@ def test_a_text_run_without_tags_is_refused_before_lxml_holds_it(app_ctx):
     text = "é" * 32_767
     rows = list(_read(_xlsx([["1971015708450001", text]], header=["nik", "alamat"])).rows)
     assert rows[1] == ["1971015708450001", text]
+
+
+def test_the_bounds_admit_a_full_size_list_of_every_template_column():
+    """A city's whole list in the import template (every column, the row cap) is not a bomb."""
+    from sponsorship.core.spreadsheets import LIMITS
+
+    assert LIMITS.max_cells >= LIMITS.max_rows * len(HEADER)
+    assert LIMITS.max_columns >= len(HEADER)
