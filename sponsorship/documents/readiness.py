@@ -129,7 +129,8 @@ def blank(value) -> bool:
     return not value
 
 
-def _setting_missing(key: str) -> bool:
+def setting_missing(key: str) -> bool:
+    """Empty, a leftover placeholder, or a numbering format that does not parse."""
     from sponsorship.documents.service import check_number_format
     from sponsorship.settings.service import get_setting
 
@@ -157,7 +158,7 @@ def missing(kind: str, *, agreement=None, sponsor=None, minutes=None) -> list[Mi
         if need.when and agreement is not None and not getattr(agreement, need.when):
             continue
         if need.source == SETTING:
-            if _setting_missing(need.name):
+            if setting_missing(need.name):
                 found.append(Missing(str(SETTING_LABELS[need.name]), "settings.index",
                                      anchor=f"s-{need.name}"))
         elif need.source == AGREEMENT_FIELD and agreement is not None:

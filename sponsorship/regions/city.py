@@ -4,7 +4,8 @@ of the dispute clause, the Baznas office and the address, all derived from the n
 
 A level-2 name starts with "Kota" or "Kabupaten": that decides kota vs kabupaten and wali kota
 vs bupati. Names of people, the letterhead emblem, accounts and numbering formats are the
-admin's to fill on the settings page; `missing()` says what is still a placeholder.
+admin's to fill on the settings page; `missing()` says what is still missing, by the same test
+as the documents' readiness (documents/readiness.setting_missing).
 """
 from __future__ import annotations
 
@@ -90,8 +91,10 @@ def missing() -> list[str]:
     """What the admin still has to fill in (labels), empty when the install is ready."""
     if not configured():
         return [str(_l("Wilayah kabupaten/kota belum dipilih."))]
+    from sponsorship.documents.readiness import setting_missing  # the one test of "missing"
+
     return [str(setting.label) for setting in settings.SETTINGS if setting.type is str and setting.editable
-            and not str(settings.get_setting(setting.key)).strip()]
+            and setting_missing(setting.key)]
 
 
 EMBLEM_KEY = "letterhead_emblem"  # the stored upload's path, relative to UPLOAD_DIR
