@@ -16,6 +16,7 @@ from typing import Any
 from flask import request, url_for
 from sqlalchemy import Select, func, select, tuple_
 
+from sponsorship.core.cache import FragmentCache
 from sponsorship.extensions import db
 
 EXACT_COUNT_UP_TO = 1_000  # PostgreSQL: up to this estimate, counting exactly is cheap (~5 ms)
@@ -91,15 +92,23 @@ def _fetch(stmt: Select, order: list, per_page: int) -> list:
     return list(dict.fromkeys(rows))
 
 
+# Exact counts keyed on the statement and the newest audit event (every write is audited), like
+# the page bodies: a page of a large list on SQLite counts once per change, not on every view.
+_exact_counts = FragmentCache(size=256)
+
+
 def count_rows(stmt: Select) -> tuple[int, bool]:
     """(count, estimated): the planner's estimate on PostgreSQL when it is large, else exact."""
+    from sponsorship.audit.service import latest_event_id
+
     counted = select(func.count()).select_from(stmt.order_by(None).subquery())
+    compiled = stmt.order_by(None).compile(db.engine, compile_kwargs={"render_postcompile": True})
     if db.engine.dialect.name == "postgresql":
-        compiled = stmt.order_by(None).compile(db.engine, compile_kwargs={"render_postcompile": True})
         plan = db.session.connection().exec_driver_sql(
             "EXPLAIN (FORMAT JSON) " + str(compiled), compiled.params).scalar()
         plan = json.loads(plan) if isinstance(plan, str) else plan
         estimate = int(plan[0]["Plan"]["Plan Rows"])
         if estimate > EXACT_COUNT_UP_TO:
             return estimate, True
-    return int(db.session.scalar(counted) or 0), False
+    key = (str(compiled), tuple(sorted((k, repr(v)) for k, v in compiled.params.items())), latest_event_id())
+    return _exact_counts.get_or_render(key, lambda: int(db.session.scalar(counted) or 0)), False
